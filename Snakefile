@@ -1,0 +1,41 @@
+# nnsci: every computed figure, table and number of Nielsen's
+# "Neural Networks and Deep Learning", rebuilt from code and seeds.
+#
+#   snakemake --cores all                     # the whole book at the default scale
+#   snakemake --cores all chapter3            # one chapter
+#   snakemake --cores all --config scale=ci   # a few minutes
+#
+# Rules only wire: every step is an `nnsci <verb>` call (see nnsci/cli.py).
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: os.path.join(workflow.basedir, "config/config.yaml")
+
+
+validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/ch1.smk"
+include: "workflow/rules/ch2.smk"
+include: "workflow/rules/ch3.smk"
+include: "workflow/rules/ch4.smk"
+include: "workflow/rules/ch5.smk"
+include: "workflow/rules/ch6.smk"
+include: "workflow/rules/check.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.chapter1.input,
+        rules.chapter2.input,
+        rules.chapter3.input,
+        rules.chapter4.input,
+        rules.chapter5.input,
+        rules.chapter6.input,
+        "results/check/report.md",

@@ -1,0 +1,150 @@
+"""The ``nnsci`` command: every step of the pipeline, callable by hand.
+
+Snakemake rules only call these verbs. Each verb is a thin wrapper over a
+library function; a :class:`~nnsci.errors.NnsciError` becomes one line on
+stderr and exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .errors import NnsciError
+
+log = logging.getLogger("nnsci")
+
+
+def _kv(pairs):
+    """Parse repeated ``KEY=VALUE`` options into a dict."""
+    out = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise NnsciError(f"expected KEY=VALUE, got {p!r}")
+        k, v = p.split("=", 1)
+        out[k] = v
+    return out
+
+
+def _add_run_options(p):
+    p.add_argument("--scale", default=None, help="full, quick or ci (default: config)")
+    p.add_argument("--engine", default=None, help="cpu or cuda (default: config)")
+    p.add_argument("--threads", type=int, default=None, help="threads for this job")
+    p.add_argument("--seed", type=int, default=None, help="root seed (default: config)")
+
+
+def cmd_download_mnist(a):
+    from .data.download import download_mnist
+
+    download_mnist(a.out, mirrors=a.mirror or None)
+
+
+def cmd_prepare_mnist(a):
+    from .data.mnist import prepare_mnist
+
+    prepare_mnist(a.raw, a.out)
+
+
+def cmd_expand_mnist(a):
+    from .data.augment import expand_mnist_file
+
+    expand_mnist_file(a.mnist, a.out, seed=a.seed)
+
+
+def cmd_figure(a):
+    from .figures import make_figure
+
+    make_figure(a.name, a.out, inputs=_kv(a.input), scale=a.scale)
+
+
+def cmd_table(a):
+    from .tables import make_table
+
+    make_table(a.name, a.out, inputs=_kv(a.input), scale=a.scale)
+
+
+def cmd_train(a):
+    from .experiments import train_runs
+
+    train_runs(a.run_ids, inputs=_kv(a.input), scale=a.scale, engine=a.engine,
+               threads=a.threads, seed=a.seed, results=a.results)
+
+
+def cmd_check(a):
+    from .reference import check
+
+    ok = check(a.scale, a.out, results=a.results, inputs=_kv(a.input))
+    if not ok and a.strict:
+        raise NnsciError(f"results differ from the stored reference metrics; see {a.out}")
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(prog="nnsci", description=__doc__.splitlines()[0])
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="verb", required=True)
+
+    p = sub.add_parser("download-mnist", help="download and verify the four MNIST files")
+    p.add_argument("--out", required=True, help="directory for the .gz files")
+    p.add_argument("--mirror", action="append", help="mirror to try (repeatable; default: config)")
+    p.set_defaults(func=cmd_download_mnist)
+
+    p = sub.add_parser("prepare-mnist", help="parse the IDX files into the book's split (npz)")
+    p.add_argument("--raw", required=True, help="directory with the four .gz files")
+    p.add_argument("--out", required=True, help="output .npz")
+    p.set_defaults(func=cmd_prepare_mnist)
+
+    p = sub.add_parser("expand-mnist", help="chapter 6's 250,000-image expanded training set")
+    p.add_argument("--mnist", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.set_defaults(func=cmd_expand_mnist)
+
+    p = sub.add_parser("figure", help="draw one figure")
+    p.add_argument("name", help="figure id, e.g. ch1.digits")
+    p.add_argument("--out", required=True)
+    p.add_argument("--input", action="append", metavar="KEY=PATH")
+    p.add_argument("--scale", default=None)
+    p.set_defaults(func=cmd_figure)
+
+    p = sub.add_parser("table", help="write one table (.md and .csv)")
+    p.add_argument("name", help="table id, e.g. ch1.baselines")
+    p.add_argument("--out", required=True, help="the .md path; the .csv goes beside it")
+    p.add_argument("--input", action="append", metavar="KEY=PATH")
+    p.add_argument("--scale", default=None)
+    p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("train", help="train runs of config/experiments and write results/runs/<run>/")
+    p.add_argument("run_ids", nargs="+", help="run ids, e.g. ch1.net30.s0")
+    p.add_argument("--input", action="append", metavar="KEY=PATH",
+                   help="data files, e.g. mnist=resources/mnist/mnist.npz")
+    p.add_argument("--results", default="results", help="results directory")
+    _add_run_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("check", help="compare results with the stored reference metrics")
+    p.add_argument("--scale", default=None)
+    p.add_argument("--out", required=True, help="report (.md)")
+    p.add_argument("--results", default="results")
+    p.add_argument("--input", action="append", metavar="KEY=PATH")
+    p.add_argument("--strict", action="store_true", help="exit 1 when anything fails")
+    p.set_defaults(func=cmd_check)
+    return ap
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        args.func(args)
+    except NnsciError as e:
+        print(f"nnsci {args.verb}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"nnsci {args.verb}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

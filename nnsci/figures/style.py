@@ -1,0 +1,72 @@
+"""The shared look of every figure, and byte-identical saving.
+
+The book's matplotlib figures use ``#2A6EA6`` for the first line and
+``#FFA933`` for the second, with a grid on. Figures are saved with the Agg
+backend, a fixed font, and no date or version in the metadata, so a rebuild
+gives the same bytes."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from ..io import atomic_path  # noqa: E402
+
+BLUE = "#2A6EA6"
+ORANGE = "#FFA933"
+GREEN = "#3A9A3A"
+RED = "#C0392B"
+GREY = "#777777"
+COLORS = [BLUE, ORANGE, GREEN, RED, "#8E44AD", GREY]
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.grid": True,
+    "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+    "savefig.dpi": 100,
+    "svg.hashsalt": "nnsci",
+    "path.simplify": False,
+}
+plt.rcParams.update(RC)
+
+# Metadata that would change between builds is left out.
+PNG_METADATA = {"Software": None}
+
+
+def new_figure(*args, **kwargs):
+    """``plt.subplots`` under the shared style."""
+    with plt.rc_context(RC):
+        return plt.subplots(*args, **kwargs)
+
+
+def save(fig, out, **kwargs):
+    """Save ``fig`` to ``out`` atomically and byte-reproducibly, then close it."""
+    with atomic_path(out) as tmp:
+        fmt = str(out).rsplit(".", 1)[-1].lower()
+        meta = PNG_METADATA if fmt == "png" else {"Creator": None} if fmt == "pdf" else None
+        fig.savefig(tmp, format=fmt, metadata=meta, **kwargs)
+    plt.close(fig)
+
+
+def save_gif(frames, out, duration_ms=40, loop=0):
+    """Write a list of RGB uint8 arrays as an animated GIF, atomically.
+
+    Pillow writes no timestamps, so the bytes depend only on the frames."""
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in frames]
+    with atomic_path(out) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                       duration=duration_ms, loop=loop, optimize=False)
+
+
+def canvas_rgb(fig):
+    """The figure rendered by Agg as an RGB uint8 array (one GIF frame)."""
+    import numpy as np
+
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()

@@ -1,0 +1,62 @@
+"""Provenance written next to every metrics file, and the engine source hash.
+
+Snakemake does not track imported modules, so training rules take
+:func:`engine_source_hash` as a param: editing the numerics of a backend
+retrains exactly the runs that used it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+from . import __version__
+
+ENGINE_DIR = Path(__file__).resolve().parent / "engine"
+
+# Which engine files each backend's numerics depend on (glob patterns under nnsci/engine).
+ENGINE_SOURCES = {
+    "cpu": ["*.py", "cpu/*.py"],
+    "cuda": ["*.py", "cuda/*.py"],
+}
+
+
+def engine_source_hash(engine: str) -> str:
+    """sha256 over the engine source files that ``engine``'s numerics depend on."""
+    h = hashlib.sha256()
+    files = sorted({p for pat in ENGINE_SOURCES[engine] for p in ENGINE_DIR.glob(pat)})
+    for p in files:
+        h.update(str(p.relative_to(ENGINE_DIR)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def config_hash(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version(), "nnsci": __version__}
+    for mod in ("numpy", "numba", "matplotlib", "sklearn", "pandas"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except Exception:  # pragma: no cover - optional
+            out[mod] = None
+    return out
+
+
+def machine() -> dict:
+    return {"platform": platform.platform(), "machine": platform.machine(),
+            "processor": platform.processor(), "cpu_count": os.cpu_count()}
+
+
+def provenance(**fields) -> dict:
+    """A provenance record: the caller's fields plus versions, machine and command line."""
+    rec = dict(fields)
+    rec.setdefault("versions", versions())
+    rec.setdefault("machine", machine())
+    rec.setdefault("argv", sys.argv)
+    return rec

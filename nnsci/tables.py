@@ -1,0 +1,73 @@
+"""Tables: each a pandas DataFrame written as Markdown and CSV side by side.
+
+A chapter module (``nnsci/experiments/chN.py``) registers a builder with
+:func:`table`; the builder returns ``(DataFrame, notes)`` where ``notes`` is
+Markdown printed under the table (conventions, what differs from the book)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+from .errors import NnsciError
+from .io import write_text
+
+TABLES: dict = {}
+
+
+def table(name):
+    """Register ``fn(inputs, scale) -> (DataFrame, notes)`` as the table ``name``."""
+
+    def register(fn):
+        if name in TABLES:
+            raise RuntimeError(f"table {name!r} registered twice")
+        TABLES[name] = fn
+        return fn
+
+    return register
+
+
+def load_all():
+    from . import experiments
+
+    for m in pkgutil.iter_modules(experiments.__path__):
+        if m.name.startswith("ch"):
+            importlib.import_module(f"{experiments.__name__}.{m.name}")
+    return TABLES
+
+
+def to_markdown(df, float_format="{:.4g}") -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency)."""
+
+    def cell(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        if isinstance(v, float):
+            return float_format.format(v)
+        return str(v).replace("|", "\\|")
+
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_table(df, md_path, title=None, notes=None):
+    md_path = Path(md_path)
+    text = (f"# {title}\n\n" if title else "") + to_markdown(df) + (f"\n{notes.strip()}\n" if notes else "")
+    write_text(md_path, text)
+    write_text(md_path.with_suffix(".csv"), df.to_csv(index=False, lineterminator="\n"))
+
+
+def make_table(name, out, inputs=None, scale=None):
+    from .config import load_config, load_scale
+
+    load_all()
+    if name not in TABLES:
+        raise NnsciError(f"unknown table {name!r}; known: {', '.join(sorted(TABLES))}")
+    scale = load_scale(scale or load_config()["scale"])
+    result = TABLES[name](inputs or {}, scale)
+    df, notes = result if isinstance(result, tuple) else (result, None)
+    write_table(df, out, title=name, notes=notes)

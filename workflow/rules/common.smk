@@ -1,0 +1,50 @@
+# Config helpers shared by every chapter's rules. Logic lives in nnsci/; this file only wires.
+
+import shlex
+
+import nnsci.config
+import nnsci.experiments
+import nnsci.provenance
+
+SCALE = config["scale"]
+ENGINE = config["engine"]
+SCALE_SPEC = nnsci.config.load_scale(SCALE)
+
+# Options every training call gets, so a step run by hand is the same step.
+RUN_OPTS = (
+    f"--scale {SCALE} --engine {ENGINE} --threads {config['threads']} --seed {config['seed']}"
+)
+
+MNIST = "resources/mnist/mnist.npz"
+EXPANDED = "resources/mnist/expanded.npz"
+MNIST_FILES = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+]
+
+
+wildcard_constraints:
+    run=r"ch\d\.[A-Za-z0-9_.\-]+",
+    name=r"[A-Za-z0-9_\-]+",
+
+
+def engine_hash():
+    """Hash of the engine sources the configured backend's numerics depend on."""
+    return nnsci.provenance.engine_source_hash(ENGINE)
+
+
+def run_ids(experiment):
+    """The run ids (one per seed, at this scale) of one experiment of config/experiments."""
+    return nnsci.experiments.run_ids(experiment, SCALE_SPEC)
+
+
+def run_metrics(*experiments):
+    """metrics.json of every run of the given experiments."""
+    return [f"results/runs/{r}/metrics.json" for e in experiments for r in run_ids(e)]
+
+
+def inputs_opt(**paths):
+    """--input KEY=PATH options for an nnsci call."""
+    return " ".join(f"--input {k}={shlex.quote(str(v))}" for k, v in paths.items())

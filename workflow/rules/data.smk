@@ -1,0 +1,37 @@
+# MNIST: download (verified, atomic) -> prepare (the book's split) -> augment.
+
+
+rule download_mnist:
+    output:
+        expand("resources/mnist/raw/{f}.gz", f=MNIST_FILES),
+    log:
+        "logs/data/download_mnist.log",
+    params:
+        mirrors=" ".join(f"--mirror {shlex.quote(m)}" for m in config["mirrors"]),
+    retries: 1
+    shell:
+        "nnsci download-mnist --out resources/mnist/raw {params.mirrors} > {log} 2>&1"
+
+
+rule prepare_mnist:
+    input:
+        rules.download_mnist.output,
+    output:
+        MNIST,
+    log:
+        "logs/data/prepare_mnist.log",
+    shell:
+        "nnsci prepare-mnist --raw resources/mnist/raw --out {output} > {log} 2>&1"
+
+
+rule expand_mnist:
+    input:
+        MNIST,
+    output:
+        EXPANDED,
+    log:
+        "logs/data/expand_mnist.log",
+    params:
+        seed=config["seed"],
+    shell:
+        "nnsci expand-mnist --mnist {input} --out {output} --seed {params.seed} > {log} 2>&1"
