@@ -60,7 +60,13 @@ def cmd_figure(a):
 def cmd_table(a):
     from .tables import make_table
 
-    make_table(a.name, a.out, inputs=_kv(a.input), scale=a.scale)
+    make_table(a.name, a.out, inputs=_kv(a.input), scale=a.scale, metrics=a.metrics)
+
+
+def cmd_svm(a):
+    from .baselines import fit_svm
+
+    fit_svm(a.mnist, a.size, a.out)
 
 
 def cmd_train(a):
@@ -110,8 +116,15 @@ def build_parser():
     p.add_argument("name", help="table id, e.g. ch1.baselines")
     p.add_argument("--out", required=True, help="the .md path; the .csv goes beside it")
     p.add_argument("--input", action="append", metavar="KEY=PATH")
+    p.add_argument("--metrics", default=None, help="JSON of the table's numbers for `check`")
     p.add_argument("--scale", default=None)
     p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("svm", help="fit the book's SVM on the first SIZE training images")
+    p.add_argument("--mnist", required=True)
+    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--out", required=True, help=".npz of predictions on validation and test")
+    p.set_defaults(func=cmd_svm)
 
     p = sub.add_parser("train", help="train runs of config/experiments and write results/runs/<run>/")
     p.add_argument("run_ids", nargs="+", help="run ids, e.g. ch1.net30.s0")

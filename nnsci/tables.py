@@ -1,8 +1,15 @@
 """Tables: each a pandas DataFrame written as Markdown and CSV side by side.
 
 A chapter module (``nnsci/experiments/chN.py``) registers a builder with
-:func:`table`; the builder returns ``(DataFrame, notes)`` where ``notes`` is
-Markdown printed under the table (conventions, what differs from the book)."""
+:func:`table`; the builder returns ``(DataFrame, notes, numbers)``:
+
+- ``notes``: Markdown printed under the table (conventions, what differs from the book);
+- ``numbers``: ``{number_id: value}`` for the reference check, written as JSON to
+  ``--metrics`` (``results/chN/metrics/<table>.json``). A number id is the
+  book's catalog id where the book printed it (``ch1.base.svm``, see
+  config/reference/book.yaml), or a chapter-prefixed id of our own.
+
+``notes`` and ``numbers`` may be None."""
 
 from __future__ import annotations
 
@@ -61,13 +68,16 @@ def write_table(df, md_path, title=None, notes=None):
     write_text(md_path.with_suffix(".csv"), df.to_csv(index=False, lineterminator="\n"))
 
 
-def make_table(name, out, inputs=None, scale=None):
+def make_table(name, out, inputs=None, scale=None, metrics=None):
     from .config import load_config, load_scale
+    from .io import write_json
 
     load_all()
     if name not in TABLES:
         raise NnsciError(f"unknown table {name!r}; known: {', '.join(sorted(TABLES))}")
     scale = load_scale(scale or load_config()["scale"])
     result = TABLES[name](inputs or {}, scale)
-    df, notes = result if isinstance(result, tuple) else (result, None)
+    df, notes, numbers = (tuple(result) + (None, None))[:3] if isinstance(result, tuple) else (result, None, None)
     write_table(df, out, title=name, notes=notes)
+    if metrics:
+        write_json(metrics, {"table": name, "scale": scale["name"], "numbers": numbers or {}})
