@@ -1,7 +1,10 @@
 # MNIST: download (verified, atomic) -> prepare (the book's split) -> augment.
+# The conda environment is the project's own (environment.yml): every rule runs `nnsci`.
 
 
 rule download_mnist:
+    conda:
+        "../../environment.yml"
     output:
         expand("resources/mnist/raw/{f}.gz", f=MNIST_FILES),
     log:
@@ -14,6 +17,8 @@ rule download_mnist:
 
 
 rule prepare_mnist:
+    conda:
+        "../../environment.yml"
     input:
         rules.download_mnist.output,
     output:
@@ -25,6 +30,8 @@ rule prepare_mnist:
 
 
 rule expand_mnist:
+    conda:
+        "../../environment.yml"
     input:
         MNIST,
     output:
