@@ -1,0 +1,34 @@
+"""Backend selection: ``cpu`` (numba) or ``cuda`` (numba.cuda)."""
+
+from __future__ import annotations
+
+from ..errors import NnsciError
+
+BACKENDS = ("cpu", "cuda")
+
+
+def get_backend(name: str):
+    """The kernel module of a backend; a clear error when it cannot run here."""
+    if name == "cpu":
+        from .cpu import kernels
+
+        return kernels
+    if name == "cuda":
+        try:
+            from numba import cuda
+        except ImportError:
+            raise NnsciError("engine=cuda needs numba-cuda: pip install -e '.[cuda]'") from None
+        if not cuda.is_available():
+            raise NnsciError("engine=cuda but no CUDA GPU is available on this machine; use engine=cpu")
+        raise NnsciError("engine=cuda: the CUDA backend is not built yet; use engine=cpu")
+    raise NnsciError(f"unknown engine {name!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def set_threads(n: int | None):
+    """Set numba's thread count for this process (results do not depend on it)."""
+    if not n:
+        return
+    import numba
+
+    n = max(1, min(int(n), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(n)

@@ -1,0 +1,1 @@
+"""The CPU backend: numba kernels over flat parameter arrays."""

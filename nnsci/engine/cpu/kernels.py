@@ -1,0 +1,336 @@
+"""CPU kernels: the forward pass, backpropagation, the SGD epoch, evaluation.
+
+Parameters live in one flat array: layer l (1..L) has its weight matrix
+W^l (n_l x n_{l-1}, row-major, as in network2.py) at ``w_off[l]`` and its
+bias vector b^l at ``b_off[l]``. Activations, weighted inputs and deltas of a
+mini-batch of m examples live in flat buffers: layer l's (m x n_l) block at
+``m_max * u_off[l]``.
+
+Determinism: every sum runs in a fixed order (examples in mini-batch order,
+as network2.py sums its per-example gradients), and the only parallel loop
+(evaluation) is over independent examples whose results are summed serially
+afterwards, so results do not depend on the thread count. ``fastmath`` allows
+reassociation inside the dot products so that LLVM vectorises them; that is
+fixed at compile time and does not vary between runs on one machine."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ..functions import (LOG_LIKELIHOOD, QUADRATIC, SOFTMAX, activate,
+                         activate_prime, cost_term, nan_to_num)
+
+FM = {"reassoc", "contract", "nsz"}
+
+
+@njit(cache=True, inline="always")
+def _block(buf, off, m, n):
+    return buf[off:off + m * n].reshape((m, n))
+
+
+@njit(cache=True, inline="always")
+def _weights(params, w_off, sizes, l):
+    return params[w_off[l]:w_off[l] + sizes[l] * sizes[l - 1]].reshape((sizes[l], sizes[l - 1]))
+
+
+@njit(cache=True, inline="always")
+def _biases(params, b_off, sizes, l):
+    return params[b_off[l]:b_off[l] + sizes[l]]
+
+
+@njit(cache=True)
+def _uniform(seed, a, b, c):
+    """A counter-based uniform in [0, 1) (splitmix64 of seed and three counters).
+
+    Dropout masks drawn this way depend only on (seed, epoch, example, unit),
+    never on the order in which threads or GPU blocks run."""
+    x = np.uint64(seed)
+    for v in (a, b, c):
+        x = x ^ np.uint64(v)
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        z = x
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = z ^ (z >> np.uint64(31))
+    return (x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, fastmath=FM)
+def _dense(a_in, W, b, z_out, m):
+    """z = W a + b for each of the m rows of a_in (the dot, then the bias, as np.dot(w, a) + b)."""
+    n_out, n_in = W.shape
+    zero = np.zeros(1, W.dtype)[0]
+    for i in range(m):
+        for j in range(n_out):
+            s = zero
+            for k in range(n_in):
+                s += W[j, k] * a_in[i, k]
+            z_out[i, j] = s + b[j]
+
+
+@njit(cache=True)
+def _activate_rows(z, a, m, kind):
+    n = z.shape[1]
+    if kind == SOFTMAX:
+        for i in range(m):
+            top = z[i, 0]
+            for j in range(1, n):
+                top = max(top, z[i, j])
+            total = 0.0
+            for j in range(n):
+                e = math.exp(z[i, j] - top)
+                a[i, j] = e
+                total += e
+            for j in range(n):
+                a[i, j] = a[i, j] / total
+    else:
+        for i in range(m):
+            for j in range(n):
+                a[i, j] = activate(z[i, j], kind)
+
+
+@njit(cache=True)
+def dropout_factor(p, train, seed, epoch, example, layer, unit):
+    """The factor by which dropout multiplies one input unit of ``layer``.
+
+    p > 0: network3.py's dropout: a Bernoulli(1 - p) mask in training (no
+    rescaling), a factor (1 - p) at inference. p < 0 encodes inverted dropout of
+    rate -p: kept units times 1/(1 + p) in training, 1 at inference. The mask is
+    a counter-based draw, so it depends on (seed, epoch, example, unit) only."""
+    inverted = p < 0.0
+    rate = -p if inverted else p
+    if not train:
+        return 1.0 if inverted else 1.0 - rate
+    u = _uniform(seed, epoch, example, layer * 1000003 + unit)
+    if u < rate:
+        return 0.0
+    return 1.0 / (1.0 - rate) if inverted else 1.0
+
+
+@njit(cache=True)
+def forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
+            dropout, drop_train, drop_seed, drop_epoch, example_ids):
+    """Feed the m rows already in A's layer-0 block forward through every layer.
+
+    Where layer l has dropout on its input (``dropout[l] != 0``), the input
+    times its dropout factors goes to M's layer-(l-1) block and feeds W^l; A
+    keeps the unmasked activations that sigma'(z) needs in backprop."""
+    L = sizes.shape[0] - 1
+    for l in range(1, L + 1):
+        a_in = _block(A, m_max * u_off[l - 1], m, sizes[l - 1])
+        p = dropout[l]
+        if p != 0.0:
+            masked = _block(M, m_max * u_off[l - 1], m, sizes[l - 1])
+            for i in range(m):
+                for k in range(sizes[l - 1]):
+                    f = dropout_factor(p, drop_train, drop_seed, drop_epoch, example_ids[i], l, k)
+                    masked[i, k] = a_in[i, k] * f
+            a_in = masked
+        z = _block(Z, m_max * u_off[l], m, sizes[l])
+        a = _block(A, m_max * u_off[l], m, sizes[l])
+        _dense(a_in, _weights(params, w_off, sizes, l), _biases(params, b_off, sizes, l), z, m)
+        _activate_rows(z, a, m, output if l == L else hidden)
+
+
+@njit(cache=True, fastmath=FM)
+def backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
+             T, grad, dropout, drop_seed, drop_epoch, example_ids):
+    """Backpropagation (the book's BP1-BP4) for the m rows of a forward pass.
+
+    Adds the sum over the mini-batch of dC_x/dW and dC_x/db into ``grad`` (same
+    layout as ``params``), summing examples in order as network2.py does."""
+    L = sizes.shape[0] - 1
+    nL = sizes[L]
+    zero = np.zeros(1, params.dtype)[0]
+    # BP1: delta^L. Cross-entropy with sigmoid and log-likelihood with softmax give a - y.
+    aL = _block(A, m_max * u_off[L], m, nL)
+    zL = _block(Z, m_max * u_off[L], m, nL)
+    dL = _block(D, m_max * u_off[L], m, nL)
+    for i in range(m):
+        for j in range(nL):
+            diff = aL[i, j] - T[i, j]
+            if cost == QUADRATIC:
+                dL[i, j] = diff * activate_prime(zL[i, j], aL[i, j], output)
+            else:
+                dL[i, j] = diff
+    for l in range(L, 0, -1):
+        d = _block(D, m_max * u_off[l], m, sizes[l])
+        p = dropout[l]
+        a_in = _block(M if p != 0.0 else A, m_max * u_off[l - 1], m, sizes[l - 1])
+        W = _weights(params, w_off, sizes, l)
+        gW = _weights(grad, w_off, sizes, l)
+        gb = _biases(grad, b_off, sizes, l)
+        n_out, n_in = W.shape
+        # BP3, BP4: dC/db = delta, dC/dW = delta a^T, summed over the mini-batch in order.
+        for j in range(n_out):
+            for i in range(m):
+                gb[j] += d[i, j]
+            for i in range(m):
+                dij = d[i, j]
+                for k in range(n_in):
+                    gW[j, k] += dij * a_in[i, k]
+        # BP2: delta^{l-1} = (W^T delta^l) * sigma'(z^{l-1}), with the weights before the update
+        # (and times the dropout factor of each input unit).
+        if l > 1:
+            dp = _block(D, m_max * u_off[l - 1], m, n_in)
+            zp = _block(Z, m_max * u_off[l - 1], m, n_in)
+            ap = _block(A, m_max * u_off[l - 1], m, n_in)
+            for i in range(m):
+                for k in range(n_in):
+                    dp[i, k] = zero
+                for j in range(n_out):
+                    dij = d[i, j]
+                    for k in range(n_in):
+                        dp[i, k] += W[j, k] * dij
+                for k in range(n_in):
+                    dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], hidden)
+                if p != 0.0:
+                    for k in range(n_in):
+                        dp[i, k] = dp[i, k] * dropout_factor(p, True, drop_seed, drop_epoch,
+                                                             example_ids[i], l, k)
+
+
+@njit(cache=True, fastmath=FM)
+def update(params, grad, velocity, w_off, b_off, sizes, scale, decay, l1, momentum):
+    """Apply one mini-batch's summed gradient.
+
+    Without momentum, network2.py's rule: W <- decay W - scale nabla_W (decay = 1 - eta
+    lambda / n) and b <- b - scale nabla_b, scale = eta / m. L1 subtracts l1 sgn(W)
+    (l1 = eta lambda_1 / n). With momentum mu: v <- mu v - (1 - decay) W - l1 sgn(W)
+    - scale nabla, W <- W + v (the book's v -> mu v - eta grad C)."""
+    L = sizes.shape[0] - 1
+    for l in range(1, L + 1):
+        W = _weights(params, w_off, sizes, l)
+        gW = _weights(grad, w_off, sizes, l)
+        b = _biases(params, b_off, sizes, l)
+        gb = _biases(grad, b_off, sizes, l)
+        n_out, n_in = W.shape
+        if momentum == 0:
+            if l1 == 0:
+                for j in range(n_out):
+                    for k in range(n_in):
+                        W[j, k] = decay * W[j, k] - scale * gW[j, k]
+            else:
+                for j in range(n_out):
+                    for k in range(n_in):
+                        w = W[j, k]
+                        sgn = (w > 0) - (w < 0)
+                        W[j, k] = decay * w - l1 * sgn - scale * gW[j, k]
+            for j in range(n_out):
+                b[j] = b[j] - scale * gb[j]
+        else:
+            vW = _weights(velocity, w_off, sizes, l)
+            vb = _biases(velocity, b_off, sizes, l)
+            shrink = 1 - decay
+            for j in range(n_out):
+                for k in range(n_in):
+                    w = W[j, k]
+                    sgn = (w > 0) - (w < 0)
+                    vW[j, k] = momentum * vW[j, k] - shrink * w - l1 * sgn - scale * gW[j, k]
+                    W[j, k] = w + vW[j, k]
+            for j in range(n_out):
+                vb[j] = momentum * vb[j] - scale * gb[j]
+                b[j] = b[j] + vb[j]
+
+
+@njit(cache=True)
+def _load_rows(X, T, order, start, m, A0, Tb, ids):
+    for i in range(m):
+        r = order[start + i]
+        ids[i] = r
+        for k in range(X.shape[1]):
+            A0[i, k] = X[r, k]
+        for k in range(T.shape[1]):
+            Tb[i, k] = T[r, k]
+
+
+@njit(cache=True)
+def sgd_epoch(params, velocity, w_off, b_off, sizes, hidden, output, cost, X, T, order, n_used,
+              m_max, u_off, A, Z, M, D, grad, Tb, ids, eta, decay, l1, momentum,
+              dropout, drop_seed, epoch):
+    """One epoch of mini-batch SGD over ``order[:n_used]``, in slices of m_max
+    (the last one may be shorter and is used with its own length, as in network2.py)."""
+    start = 0
+    while start < n_used:
+        m = min(m_max, n_used - start)
+        A0 = _block(A, 0, m, sizes[0])
+        Tm = Tb[:m]
+        _load_rows(X, T, order, start, m, A0, Tm, ids)
+        forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
+                dropout, True, drop_seed, epoch, ids)
+        grad[:] = 0
+        backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
+                 Tm, grad, dropout, drop_seed, epoch, ids)
+        scale = eta / m
+        update(params, grad, velocity, w_off, b_off, sizes, scale, decay, l1, momentum)
+        start += m
+
+
+@njit(cache=True)
+def gradient_sum(params, w_off, b_off, sizes, hidden, output, cost, X, T, rows, m_max, u_off,
+                 A, Z, M, D, grad, Tb, ids, dropout):
+    """Sum over ``rows`` of dC_x/d(params), in row order (no regularisation term)."""
+    grad[:] = 0
+    n = rows.shape[0]
+    start = 0
+    while start < n:
+        m = min(m_max, n - start)
+        A0 = _block(A, 0, m, sizes[0])
+        Tm = Tb[:m]
+        _load_rows(X, T, rows, start, m, A0, Tm, ids)
+        forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
+                dropout, False, 0, 0, ids)
+        backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
+                 Tm, grad, dropout, 0, 0, ids)
+        start += m
+
+
+@njit(cache=True, parallel=True)
+def evaluate(params, w_off, b_off, sizes, hidden, output, cost, X, T, labels, u_off, chunk,
+             dropout, out_act, per_cost, per_correct):
+    """Forward every row of X (in parallel chunks of independent rows) and record each
+    row's cost C_x and whether argmax(a) == label (the first maximum on ties).
+
+    Sums are left to the caller, who adds them in row order, so the result does
+    not depend on the number of threads."""
+    n = X.shape[0]
+    L = sizes.shape[0] - 1
+    nL = sizes[L]
+    total_units = u_off[L + 1]
+    n_chunks = (n + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        start = c * chunk
+        m = min(chunk, n - start)
+        A = np.empty(chunk * total_units, dtype=params.dtype)
+        Z = np.empty(chunk * total_units, dtype=params.dtype)
+        M = np.empty(chunk * total_units, dtype=params.dtype)
+        ids = np.arange(start, start + m)
+        A0 = _block(A, 0, m, sizes[0])
+        for i in range(m):
+            for k in range(X.shape[1]):
+                A0[i, k] = X[start + i, k]
+        forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, chunk, m,
+                dropout, False, 0, 0, ids)
+        aL = _block(A, chunk * u_off[L], m, nL)
+        for i in range(m):
+            r = start + i
+            best = 0
+            for j in range(nL):
+                out_act[r, j] = aL[i, j]
+                if aL[i, j] > aL[i, best]:
+                    best = j
+            per_correct[r] = 1 if best == labels[r] else 0
+            if cost == LOG_LIKELIHOOD:
+                y = 0
+                for j in range(nL):
+                    if T[r, j] > T[r, y]:
+                        y = j
+                per_cost[r] = nan_to_num(-math.log(aL[i, y]))
+            else:
+                s = 0.0
+                for j in range(nL):
+                    s += cost_term(aL[i, j], T[r, j], cost)
+                per_cost[r] = s

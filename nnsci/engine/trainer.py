@@ -1,0 +1,296 @@
+"""Mini-batch stochastic gradient descent with the book's conventions.
+
+This is network2.py's ``SGD`` (and network.py's, with lambda = 0 and the
+quadratic cost), with the book's problems as options: L1 (P3.1), momentum
+(P3.6), early stopping (P3.3, P3.4), the halve-eta schedule (E3.5), and
+network3.py's conventions (fixed batches, L2 as a penalty, dropout). One
+epoch is one compiled call; Python runs only between epochs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import NnsciError
+from .backends import get_backend
+from .data import Dataset
+from .network import Network
+
+log = logging.getLogger("nnsci.engine")
+
+MONITORS = ("training_cost", "training_accuracy", "evaluation_cost", "evaluation_accuracy")
+
+
+@dataclass
+class Options:
+    """How SGD runs: the book's defaults are network2.py's."""
+
+    lmbda: float = 0.0            # L2 strength
+    l2: str = "decay"             # decay: W <- (1 - eta lambda/n) W per mini-batch (network2.py)
+                                  # penalty: 0.5 lambda sum W^2 / num_batches added to each step's cost (network3.py)
+    l1: float = 0.0               # L1 strength: W <- W - (eta l1 / n) sgn(W) - ...
+    momentum: float = 0.0         # mu of v <- mu v - eta grad C
+    shuffle: bool = True          # reshuffle every epoch (network2) or fixed order (network3)
+    drop_last: bool = False       # drop the short last batch (network3) or use it (network2)
+    monitors: tuple = ()          # subset of MONITORS, measured after every epoch
+    early_stopping: int | None = None   # stop after this many epochs without a better evaluation accuracy
+    stop_rule: str = "no_improvement"   # or "windowed": see _should_stop
+    halve_eta: int | None = None  # halve eta after this many epochs without improvement (E3.5)
+    min_eta_factor: float = 1 / 128     # with halve_eta: stop once eta < eta0 * this
+    probe: Dataset | None = None  # per-layer gradient norms on this set, before every epoch and at the end
+    engine: str = "cpu"
+
+
+@dataclass
+class History:
+    training_cost: list = field(default_factory=list)
+    training_accuracy: list = field(default_factory=list)
+    evaluation_cost: list = field(default_factory=list)
+    evaluation_accuracy: list = field(default_factory=list)
+    eta: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    grad_norms_b: list = field(default_factory=list)   # [probe][layer] ||mean dC/db^l||
+    grad_norms_w: list = field(default_factory=list)   # [probe][layer] ||mean dC/dW^l||_F
+    stopped_early: bool = False
+    epochs_run: int = 0
+
+    def as_dict(self):
+        return {k: v for k, v in self.__dict__.items()}
+
+
+class Workspace:
+    """Buffers for one network and batch size (allocated once per run)."""
+
+    def __init__(self, net: Network, m_max: int):
+        total = int(net.u_off[-1])
+        self.m_max = m_max
+        self.A = np.zeros(m_max * total, dtype=net.dtype)
+        self.Z = np.zeros(m_max * total, dtype=net.dtype)
+        self.M = np.zeros(m_max * total, dtype=net.dtype)
+        self.D = np.zeros(m_max * total, dtype=net.dtype)
+        self.grad = np.zeros(net.n_params, dtype=net.dtype)
+        self.velocity = np.zeros(net.n_params, dtype=net.dtype)
+        self.Tb = np.zeros((m_max, int(net.sizes[-1])), dtype=net.dtype)
+        self.ids = np.zeros(m_max, dtype=np.int64)
+
+
+def _check_data(net: Network, data: Dataset, what: str):
+    if data.x.ndim != 2 or data.x.shape[1] != net.sizes[0]:
+        raise NnsciError(f"{what}: inputs have shape {data.x.shape}, the network expects (N, {net.sizes[0]})")
+    if data.t.shape != (data.x.shape[0], net.sizes[-1]):
+        raise NnsciError(f"{what}: targets have shape {data.t.shape}, expected ({data.x.shape[0]}, {net.sizes[-1]})")
+    if data.x.dtype != net.dtype:
+        raise NnsciError(f"{what}: data is {data.x.dtype}, the network is {net.dtype}")
+
+
+def feedforward(net: Network, x, engine="cpu", chunk=256):
+    """The output activations a^L for every row of x."""
+    data = Dataset(np.ascontiguousarray(x, dtype=net.dtype), np.zeros((len(x), net.sizes[-1]), net.dtype),
+                   np.zeros(len(x), np.int64))
+    out, _, _ = _evaluate_rows(net, data, engine, chunk)
+    return out
+
+
+def _evaluate_rows(net, data, engine, chunk=256):
+    k = get_backend(engine)
+    n = len(data)
+    out = np.zeros((n, int(net.sizes[-1])), dtype=net.dtype)
+    per_cost = np.zeros(n, dtype=np.float64)
+    per_correct = np.zeros(n, dtype=np.int64)
+    k.evaluate(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
+               data.x, data.t, data.labels, net.u_off, chunk, net.dropout, out, per_cost, per_correct)
+    return out, per_cost, per_correct
+
+
+def total_cost(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
+    """network2.py's total_cost: mean C_x plus 0.5 (lambda / len(data)) sum ||W||^2.
+
+    The regularisation term is divided by the size of the set being scored, as
+    in the book's code (so the test cost carries a larger L2 term than the training cost)."""
+    _, per_cost, _ = _evaluate_rows(net, data, engine)
+    n = len(data)
+    c = float(np.sum(per_cost)) / n   # numpy's pairwise sum: fixed order, thread-independent
+    if lmbda:
+        c += 0.5 * (lmbda / n) * net.sum_squared_weights()
+    if l1:
+        c += (l1 / n) * net.sum_abs_weights()
+    return c
+
+
+def accuracy(net: Network, data: Dataset, engine="cpu"):
+    """The number of examples whose argmax output equals the label (a count, as in the book)."""
+    _, _, correct = _evaluate_rows(net, data, engine)
+    return int(np.sum(correct))
+
+
+def evaluate(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
+    """(total cost, correct count) in one pass."""
+    _, per_cost, correct = _evaluate_rows(net, data, engine)
+    n = len(data)
+    c = float(np.sum(per_cost)) / n
+    if lmbda:
+        c += 0.5 * (lmbda / n) * net.sum_squared_weights()
+    if l1:
+        c += (l1 / n) * net.sum_abs_weights()
+    return c, int(np.sum(correct))
+
+
+def gradient(net: Network, data: Dataset, engine="cpu", batch=100):
+    """The mean over ``data`` of dC_x/d(params) by backpropagation (no regularisation term)."""
+    k = get_backend(engine)
+    ws = Workspace(net, batch)
+    rows = np.arange(len(data), dtype=np.int64)
+    k.gradient_sum(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
+                   data.x, data.t, rows, batch, net.u_off, ws.A, ws.Z, ws.M, ws.D, ws.grad, ws.Tb, ws.ids,
+                   net.dropout)
+    return ws.grad.astype(np.float64) / len(data)
+
+
+def gradient_norms(net: Network, data: Dataset, engine="cpu"):
+    """Per layer: ||mean dC/db^l|| and ||mean dC/dW^l||_F (chapter 5's speed of learning)."""
+    g = gradient(net, data, engine)
+    nb, nw = [], []
+    for l in range(1, net.L + 1):
+        nb.append(float(np.linalg.norm(g[net.b_off[l]:net.b_off[l] + net.sizes[l]])))
+        nw.append(float(np.linalg.norm(g[net.w_off[l]:net.b_off[l]])))
+    return nb, nw
+
+
+def _progress(epoch, epochs, seconds, text):
+    if sys.stderr.isatty():
+        width = 30
+        done = int(width * (epoch + 1) / epochs)
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch + 1}/{epochs} "
+                         f"{seconds:.2f}s {text}\033[K")
+        if epoch + 1 == epochs:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta: float,
+        streams, evaluation: Dataset | None = None, options: Options | None = None,
+        on_epoch=None) -> History:
+    """Train ``net`` in place with mini-batch SGD and return the per-epoch monitors.
+
+    ``streams`` gives the batch order each epoch (``order(n)``) and the dropout
+    seed: :class:`~nnsci.engine.rng.OurStreams` or the book's
+    :class:`~nnsci.engine.rng.NielsenStreams`. Every monitor is measured
+    after the epoch's training, as network2.py does."""
+    opt = options or Options()
+    k = get_backend(opt.engine)
+    _check_data(net, training, "training data")
+    if evaluation is not None:
+        _check_data(net, evaluation, "evaluation data")
+    bad = set(opt.monitors) - set(MONITORS)
+    if bad:
+        raise NnsciError(f"unknown monitor(s) {sorted(bad)}; choose from {', '.join(MONITORS)}")
+    needs_eval = {"evaluation_cost", "evaluation_accuracy"} & set(opt.monitors)
+    if (needs_eval or opt.early_stopping or opt.halve_eta) and evaluation is None:
+        raise NnsciError("evaluation monitors, early stopping and the eta schedule need evaluation data")
+    if mini_batch_size < 1 or epochs < 0:
+        raise NnsciError("mini_batch_size must be >= 1 and epochs >= 0")
+    if opt.l2 not in ("decay", "penalty"):
+        raise NnsciError(f"l2 must be 'decay' or 'penalty', not {opt.l2!r}")
+
+    n = len(training)
+    m = mini_batch_size
+    n_used = (n // m) * m if opt.drop_last else n
+    if n_used == 0:
+        raise NnsciError(f"no full mini-batch of {m} in {n} training examples")
+    num_batches = max(1, n // m)
+    ws = Workspace(net, m)
+    hist = History()
+    eta0 = eta
+    best, since_best = -1, 0
+    dt = net.dtype.type
+    fixed_order = np.arange(n, dtype=np.int64)
+
+    def probe():
+        if opt.probe is not None:
+            nb, nw = gradient_norms(net, opt.probe, opt.engine)
+            hist.grad_norms_b.append(nb)
+            hist.grad_norms_w.append(nw)
+
+    for epoch in range(epochs):
+        probe()
+        t0 = time.perf_counter()
+        order = streams.order(n) if opt.shuffle else fixed_order
+        if opt.l2 == "decay":
+            decay = 1 - eta * (opt.lmbda / n)
+        else:  # d/dW of 0.5 lambda ||W||^2 / num_batches, applied by each step
+            decay = 1 - eta * opt.lmbda / num_batches
+        l1 = eta * opt.l1 / n
+        k.sgd_epoch(net.params, ws.velocity, net.w_off, net.b_off, net.sizes, net.hidden, net.output,
+                    net.cost, training.x, training.t, order, n_used, m, net.u_off, ws.A, ws.Z, ws.M,
+                    ws.D, ws.grad, ws.Tb, ws.ids, dt(eta), dt(decay), dt(l1), dt(opt.momentum),
+                    net.dropout, np.uint64(streams.dropout_seed), epoch)
+        train_seconds = time.perf_counter() - t0
+        hist.eta.append(eta)
+        parts = []
+        if "training_cost" in opt.monitors or "training_accuracy" in opt.monitors:
+            c, a = evaluate(net, training, opt.lmbda, opt.l1, opt.engine)
+            if "training_cost" in opt.monitors:
+                hist.training_cost.append(c)
+                parts.append(f"train cost {c:.6g}")
+            if "training_accuracy" in opt.monitors:
+                hist.training_accuracy.append(a)
+                parts.append(f"train acc {a}/{n}")
+        eval_acc = None
+        if evaluation is not None and (needs_eval or opt.early_stopping or opt.halve_eta):
+            c, eval_acc = evaluate(net, evaluation, opt.lmbda, opt.l1, opt.engine)
+            if "evaluation_cost" in opt.monitors:
+                hist.evaluation_cost.append(c)
+                parts.append(f"eval cost {c:.6g}")
+            if "evaluation_accuracy" in opt.monitors or opt.early_stopping or opt.halve_eta:
+                hist.evaluation_accuracy.append(eval_acc)
+                parts.append(f"eval acc {eval_acc}/{len(evaluation)}")
+        seconds = time.perf_counter() - t0
+        hist.seconds.append(seconds)
+        hist.epochs_run = epoch + 1
+        text = ", ".join(parts)
+        log.info("epoch %d: %.3fs (train %.3fs) %s", epoch, seconds, train_seconds, text)
+        _progress(epoch, epochs, seconds, text)
+        if on_epoch is not None:
+            on_epoch(epoch, hist)
+        if not np.all(np.isfinite(net.params)):
+            log.warning("epoch %d: parameters are no longer finite (eta %g too large?)", epoch, eta)
+        # Early stopping and the eta schedule both watch the evaluation accuracy.
+        if eval_acc is not None and (opt.early_stopping or opt.halve_eta):
+            if eval_acc > best:
+                best, since_best = eval_acc, 0
+            else:
+                since_best += 1
+            if opt.halve_eta and since_best >= opt.halve_eta:
+                eta, since_best = eta / 2, 0
+                log.info("no improvement in %d epochs: eta halved to %g", opt.halve_eta, eta)
+                if eta < eta0 * opt.min_eta_factor:
+                    hist.stopped_early = True
+                    break
+            elif opt.early_stopping and _should_stop(opt, hist, since_best):
+                hist.stopped_early = True
+                break
+    probe()
+    return hist
+
+
+def _should_stop(opt: Options, hist: History, since_best: int) -> bool:
+    """The stopping rules.
+
+    ``no_improvement`` (the book's P3.3): stop after ``early_stopping`` epochs
+    without a new best evaluation accuracy. ``windowed`` (ours, P3.4): stop when
+    the mean accuracy of the last ``early_stopping`` epochs is no better than the
+    mean of the ``early_stopping`` epochs before them, a rule less sensitive to
+    one lucky epoch."""
+    n = opt.early_stopping
+    if opt.stop_rule == "no_improvement":
+        return since_best >= n
+    if opt.stop_rule == "windowed":
+        acc = hist.evaluation_accuracy
+        if len(acc) < 2 * n:
+            return False
+        return np.mean(acc[-n:]) <= np.mean(acc[-2 * n:-n])
+    raise NnsciError(f"unknown stop_rule {opt.stop_rule!r}; choose no_improvement or windowed")
