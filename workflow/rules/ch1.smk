@@ -2,6 +2,106 @@
 
 CH1_TARGETS = []
 
+# Figures drawn from the MNIST training images (fig/mnist.py) and figures that
+# need no data (function plots, the valley). Names are the book's file names.
+CH1_MNIST_FIGURES = [
+    "digits",
+    "mnist_100_digits",
+    "digits_separate",
+    "mnist_first_digit",
+    "mnist_top_left_feature",
+    "mnist_other_features",
+    "mnist_complete_zero",
+    "mnist_2_and_1",
+    "mnist_really_bad_images",
+]
+CH1_PLOT_FIGURES = ["sigmoid_graph", "step_graph", "valley", "valley_with_ball"]
+
+# The SVM baseline's training-set size: the book's 50,000, capped by the scale.
+SVM_SIZE = min(50000, SCALE_SPEC.get("svm_train_size_max") or 50000)
+
+CH1_TARGETS += expand(
+    "results/ch1/figures/{name}.png", name=CH1_MNIST_FIGURES + CH1_PLOT_FIGURES
+)
+CH1_TARGETS += [
+    "results/ch1/tables/baselines.md",
+    "results/ch1/tables/baselines.csv",
+    "results/ch1/metrics/baselines.json",
+]
+
+
+rule ch1_mnist_figure:
+    conda:
+        "../../environment.yml"
+    input:
+        mnist=MNIST,
+    output:
+        "results/ch1/figures/{name}.png",
+    log:
+        "logs/ch1/figures/{name}.log",
+    wildcard_constraints:
+        name="|".join(CH1_MNIST_FIGURES),
+    params:
+        scale=SCALE,
+    shell:
+        "nnsci figure ch1.{wildcards.name} --out {output} --input mnist={input.mnist}"
+        " --scale {params.scale} > {log} 2>&1"
+
+
+rule ch1_plot_figure:
+    conda:
+        "../../environment.yml"
+    output:
+        "results/ch1/figures/{name}.png",
+    log:
+        "logs/ch1/figures/{name}.log",
+    wildcard_constraints:
+        name="|".join(CH1_PLOT_FIGURES),
+    params:
+        scale=SCALE,
+    shell:
+        "nnsci figure ch1.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
+
+
+# One SVM fit per training-set size (the first `size` training images), kept for
+# chapter 1's baseline and chapter 3's accuracy-versus-size comparison.
+rule svm:
+    conda:
+        "../../environment.yml"
+    input:
+        MNIST,
+    output:
+        npz="results/svm/size{size}.npz",
+        json="results/svm/size{size}.json",
+    log:
+        "logs/svm/size{size}.log",
+    wildcard_constraints:
+        size=r"[1-9]\d*",
+    threads: 1
+    shell:
+        "nnsci svm --mnist {input} --size {wildcards.size} --out {output.npz} > {log} 2>&1"
+
+
+rule ch1_baselines_table:
+    conda:
+        "../../environment.yml"
+    input:
+        mnist=MNIST,
+        svm=f"results/svm/size{SVM_SIZE}.npz",
+    output:
+        md="results/ch1/tables/baselines.md",
+        csv="results/ch1/tables/baselines.csv",
+        metrics="results/ch1/metrics/baselines.json",
+    log:
+        "logs/ch1/tables/baselines.log",
+    params:
+        scale=SCALE,
+        seed=config["seed"],
+    shell:
+        "nnsci table ch1.baselines --out {output.md} --metrics {output.metrics}"
+        " --input mnist={input.mnist} --input svm={input.svm} --input seed={params.seed}"
+        " --scale {params.scale} > {log} 2>&1"
+
 
 rule chapter1:
     input:
