@@ -84,6 +84,16 @@ def cmd_check(a):
         raise NnsciError(f"results differ from the stored reference metrics; see {a.out}")
 
 
+def cmd_reference(a):
+    from .reference import store
+
+    report = store(a.scale, results=a.results, prune=a.prune, write=a.store)
+    for path, r in report.items():
+        changes = ", ".join(f"{len(v)} {k}" for k, v in r.items() if k != "numbers" and v)
+        print(f"{path}: {r['numbers']} numbers" + (f" ({changes})" if changes else "")
+              + ("" if a.store else " [dry run: pass --store to write]"))
+
+
 def build_parser():
     ap = argparse.ArgumentParser(prog="nnsci", description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -141,6 +151,13 @@ def build_parser():
     p.add_argument("--input", action="append", metavar="KEY=PATH")
     p.add_argument("--strict", action="store_true", help="exit 1 when anything fails")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("reference", help="store our current metrics as config/reference/<scale>/chN.yaml")
+    p.add_argument("--scale", required=True)
+    p.add_argument("--results", default="results")
+    p.add_argument("--store", action="store_true", help="write the files (default: only say what would change)")
+    p.add_argument("--prune", action="store_true", help="drop stored ids that the results no longer have")
+    p.set_defaults(func=cmd_reference)
     return ap
 
 

@@ -1,7 +1,500 @@
-"""Compare results with the book's printed numbers and our stored reference metrics."""
+"""Compare our numbers with the book's printed numbers and with our stored reference metrics.
+
+Three inputs meet here:
+
+- our numbers: every ``results/*/metrics/*.json`` a table rule wrote,
+  ``{"table", "scale", "numbers": {id: value}}``. A value is a bare number in
+  the unit the book uses for that id (config/reference/book.yaml), or a mapping
+  ``{"value": v, "unit": u, "of": n}`` when it is not: a count over another
+  denominator (``{"value": 871, "of": 1000}`` at the ci scale), or a percent
+  where the book printed a count;
+- the book: config/reference/book.yaml, every printed number with its unit,
+  the fidelity we expect (exact, noise, analytic, none) and a tolerance;
+- the stored reference: config/reference/<scale>/chN.yaml, ``{id: {value,
+  tolerance}}``, our own numbers at that scale, reviewed once and committed
+  (``nnsci reference --scale ci --store`` writes them).
+
+The check passes when every stored reference number is matched, within its
+tolerance, by our number of the same id. The comparison with the book is
+reported, never failed: at a scale other than full the book ran other epochs
+and data, so it is only informational there."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
+from pathlib import Path
 
-def check(scale, out, results="results", inputs=None) -> bool:
-    raise NotImplementedError
+import yaml
+
+from . import paths
+from .errors import NnsciError
+from .io import write_text
+
+# Units that are accuracies: they are compared as percentages, a count as 100*value/of.
+ACCURACY_UNITS = ("count", "percent", "fraction")
+KINDS = ("computed", "quoted")
+MATCHES = ("exact", "noise", "analytic", "none")
+BOOK_FIELDS = ("value", "unit", "kind", "match", "catalog", "book")
+
+# Default tolerances of stored reference metrics, by unit (see config/reference/README.md).
+# Compiled code differs in the last bits between CPU models, and a few epochs of training
+# turn that into a few images at the ci scale, so counts and accuracies get a few images
+# (0.3 points of a 1,000-image set), epoch indices a few epochs (an argmax over a plateau
+# may move), trained costs and norms 1e-4 relative, and everything else (deterministic
+# maths) 1e-6 relative.
+DEFAULT_ABS_TOLERANCE = {"count": 3, "percent": 0.3, "fraction": 0.003, "epochs": 3}
+DEFAULT_REL_TOLERANCE = {"cost": 1e-4, "norm": 1e-4, "ratio": 1e-4}
+DEFAULT_REL = 1e-6
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last)."""
+
+
+def _construct_unique_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _construct_unique_mapping)
+
+
+def _read_yaml_mapping(path) -> dict:
+    """A YAML file of ``{id: mapping}``; a one-line NnsciError naming the file otherwise."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=_UniqueKeyLoader)
+    except FileNotFoundError:
+        raise NnsciError(f"{path}: file not found") from None
+    except yaml.YAMLError as e:
+        msg = " ".join(str(e).split())
+        raise NnsciError(f"{path}: not valid YAML ({msg})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise NnsciError(f"{path}: expected a mapping of number ids to entries")
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            raise NnsciError(f"{path}: entry {key!r} must be a mapping, got {entry!r}")
+    return data
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def load_book(path=None) -> dict:
+    """config/reference/book.yaml, checked: every entry has the required fields and sane values."""
+    path = Path(path or paths.REFERENCE_DIR / "book.yaml")
+    book = _read_yaml_mapping(path)
+    for key, e in book.items():
+        missing = [f for f in BOOK_FIELDS if f not in e]
+        if missing:
+            raise NnsciError(f"{path}: entry {key!r} lacks {', '.join(missing)}")
+        if not _is_number(e["value"]):
+            raise NnsciError(f"{path}: entry {key!r}: value {e['value']!r} is not a number")
+        if e["kind"] not in KINDS:
+            raise NnsciError(f"{path}: entry {key!r}: kind {e['kind']!r} is not one of {', '.join(KINDS)}")
+        if e["match"] not in MATCHES:
+            raise NnsciError(f"{path}: entry {key!r}: match {e['match']!r} is not one of {', '.join(MATCHES)}")
+        if e["unit"] == "count" and not _is_number(e.get("of")):
+            raise NnsciError(f"{path}: entry {key!r}: a count needs `of` (its denominator)")
+        if e["match"] == "noise" and not any(_is_number(e.get(t)) for t in ("tolerance", "rel_tolerance")):
+            raise NnsciError(f"{path}: entry {key!r}: match noise needs a tolerance or rel_tolerance")
+        if e.get("relation") not in (None, "<", ">"):
+            raise NnsciError(f"{path}: entry {key!r}: relation must be '<' or '>'")
+    return book
+
+
+def load_stored(scale, reference_dir=None) -> dict:
+    """Our stored reference metrics at ``scale``: ``{id: {value, tolerance, ..., file}}``."""
+    root = Path(reference_dir or paths.REFERENCE_DIR) / scale
+    out = {}
+    for f in sorted(root.glob("*.yaml")):
+        for key, e in _read_yaml_mapping(f).items():
+            if not _is_number(e.get("value")):
+                raise NnsciError(f"{f}: entry {key!r}: value {e.get('value')!r} is not a number")
+            if not _is_number(e.get("tolerance")) or e["tolerance"] < 0:
+                raise NnsciError(f"{f}: entry {key!r}: tolerance must be a number >= 0")
+            if key in out:
+                raise NnsciError(f"{f}: id {key!r} is also stored in {out[key]['file']}")
+            out[key] = dict(e, file=str(f))
+    return out
+
+
+def _as_number(raw, where):
+    """Our value as ``{"value", "unit", "of"}`` (unit and of None when not given)."""
+    if isinstance(raw, dict):
+        value, unit, of = raw.get("value"), raw.get("unit"), raw.get("of")
+    else:
+        value, unit, of = raw, None, None
+    if value is not None and not _is_number(value):
+        raise NnsciError(f"{where}: value {raw!r} is not a number")
+    if unit is None and of is not None:
+        unit = "count"
+    return {"value": value, "unit": unit, "of": of}
+
+
+def read_metrics(scale, results="results") -> dict:
+    """Our numbers at ``scale`` from every results/*/metrics/*.json: ``{id: number}``.
+
+    Files of another scale are ignored. An id two files give different values
+    is an error (one number, one value)."""
+    out = {}
+    for f in sorted(Path(results).glob("*/metrics/*.json")):
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise NnsciError(f"{f}: not a readable JSON file ({e})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("numbers", {}), dict):
+            raise NnsciError(f"{f}: expected {{\"table\", \"scale\", \"numbers\": {{id: value}}}}")
+        if data.get("scale") != scale:
+            continue
+        for key, raw in (data.get("numbers") or {}).items():
+            number = dict(_as_number(raw, f"{f}: number {key!r}"), file=str(f))
+            if key in out and (out[key]["value"], out[key]["of"]) != (number["value"], number["of"]):
+                raise NnsciError(f"{f}: number {key!r} = {number['value']!r} but {out[key]['file']} "
+                                 f"gives {out[key]['value']!r}")
+            out[key] = number
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Comparing
+# --------------------------------------------------------------------------------------
+
+def decimals_of(entry) -> int:
+    """How many decimals the book printed: ``decimals`` if given, else from the value."""
+    if "decimals" in entry:
+        return int(entry["decimals"])
+    v = entry["value"]
+    if isinstance(v, int) or float(v).is_integer():
+        return 0
+    text = repr(float(v))
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        frac = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        return max(0, frac - int(exp))
+    return len(text.split(".")[1])
+
+
+def as_percent(value, unit, of=None):
+    """An accuracy in percent: a count over ``of``, a fraction or a percent."""
+    if unit == "count":
+        return 100.0 * value / of
+    if unit == "fraction":
+        return 100.0 * value
+    return float(value)
+
+
+def in_book_units(ours, entry):
+    """Our number converted to the book's unit, or None when it cannot be (say why in the note).
+
+    Returns ``(value, note)``. Accuracies convert among count, percent and fraction;
+    a count of ours over another denominator becomes the book's count scaled to the
+    book's denominator, so 871/1000 reads as 8710 of 10000."""
+    unit = ours["unit"] or entry["unit"]
+    of = ours["of"] if ours["of"] is not None else entry.get("of")
+    if unit == entry["unit"] and (unit != "count" or of == entry["of"]):
+        return ours["value"], ""
+    if unit in ACCURACY_UNITS and entry["unit"] in ACCURACY_UNITS:
+        if unit == "count" and of is None:
+            return None, "count without a denominator"
+        pct = as_percent(ours["value"], unit, of)
+        note = f"{ours['value']:g} of {of:g}" if unit == "count" else f"{ours['value']:g} {unit}"
+        if entry["unit"] == "count":
+            return pct * entry["of"] / 100.0, note
+        if entry["unit"] == "fraction":
+            return pct / 100.0, note
+        return pct, note
+    return None, f"unit {unit} cannot be compared with {entry['unit']}"
+
+
+def _within(diff, entry, book_value):
+    """Is ``diff`` (ours − book, in the book's unit) inside the entry's tolerance?"""
+    if entry["unit"] in ACCURACY_UNITS and "tolerance" in entry:
+        # tolerances of accuracies are in percentage points
+        scale = 100.0 / entry["of"] if entry["unit"] == "count" else (100.0 if entry["unit"] == "fraction" else 1.0)
+        if abs(diff) * scale <= entry["tolerance"] + 1e-12:
+            return True
+    elif "tolerance" in entry and abs(diff) <= entry["tolerance"] + 1e-12:
+        return True
+    rel = entry.get("rel_tolerance")
+    return rel is not None and abs(diff) <= rel * abs(book_value) + 1e-300
+
+
+def compare_book(entry, ours):
+    """One printed number against ours: ``(status, ours_in_book_unit, note)``.
+
+    status: "exact" (equal to the printed decimals), "within tolerance", "differs",
+    "bound holds" / "bound fails" (a printed < or > bound), "not computed", "quoted"
+    (literature, not regenerated) or "not comparable"."""
+    if ours is None or ours["value"] is None:
+        return ("quoted" if entry["kind"] == "quoted" else "not computed"), None, ""
+    value, note = in_book_units(ours, entry)
+    if value is None:
+        return "not comparable", None, note
+    if entry["match"] == "none":
+        return "quoted", value, note
+    book = entry["value"]
+    relation = entry.get("relation")
+    if relation:
+        holds = value < book if relation == "<" else value > book
+        return ("bound holds" if holds else "bound fails"), value, note
+    if round(value, decimals_of(entry)) == round(book, decimals_of(entry)):
+        return "exact", value, note
+    if entry["match"] == "noise" and _within(value - book, entry, book):
+        return "within tolerance", value, note
+    return "differs", value, note
+
+
+def default_tolerance(value, unit=None) -> float:
+    """The tolerance a newly stored reference number gets, by unit (see the module constants)."""
+    if unit in DEFAULT_ABS_TOLERANCE:
+        return DEFAULT_ABS_TOLERANCE[unit]
+    rel = DEFAULT_REL_TOLERANCE.get(unit, DEFAULT_REL)
+    if value is None or value == 0 or not math.isfinite(value):
+        return rel
+    return float(f"{abs(value) * rel:.3g}")
+
+
+def compare_stored(stored, ours):
+    """One stored reference number against ours: ``(passed, note)``."""
+    if ours is None or ours["value"] is None:
+        return False, "missing result"
+    if stored.get("of") is not None and ours["of"] is not None and stored["of"] != ours["of"]:
+        return False, f"denominator {ours['of']} differs from the stored {stored['of']}"
+    value = ours["value"]
+    if not math.isfinite(value):
+        return False, f"ours is {value}"
+    diff = value - stored["value"]
+    if abs(diff) <= stored["tolerance"]:
+        return True, "" if diff == 0 else f"off by {diff:.3g}"
+    return False, f"off by {diff:.3g} (tolerance {stored['tolerance']:g})"
+
+
+# --------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------
+
+def _fmt(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.6g}"
+    return str(v)
+
+
+def _book_rows(book, ours, scale):
+    rows = []
+    for key, entry in book.items():
+        status, value, note = compare_book(entry, ours.get(key))
+        tol = entry.get("tolerance")
+        tol = f"±{_fmt(tol)}{' pp' if entry['unit'] in ACCURACY_UNITS else ''}" if tol is not None else (
+            f"±{_fmt(entry['rel_tolerance'] * 100)}%" if entry.get("rel_tolerance") is not None else "")
+        d = decimals_of(entry)
+        printed = f"{entry['value']:.{d}f}" if 0 < d <= 6 else _fmt(entry["value"])
+        book_value = (entry.get("relation") or "") + printed
+        if entry["unit"] == "count":
+            book_value += f" / {_fmt(entry['of'])}"
+        rows.append({"section": "book", "id": key, "chapter": entry.get("chapter", key.split(".")[0]),
+                     "unit": entry["unit"], "book": book_value,
+                     "ours": _fmt(value) if value is not None else status if status == "not computed" else "",
+                     "stored": "", "tolerance": tol, "match": entry["match"], "status": status,
+                     "note": "; ".join(x for x in (note, entry.get("note", "")) if x),
+                     "wording": entry["book"]})
+    return rows
+
+
+def _stored_rows(stored, ours):
+    rows = []
+    for key in sorted(stored):
+        passed, note = compare_stored(stored[key], ours.get(key))
+        o = ours.get(key)
+        rows.append({"section": "stored", "id": key, "chapter": Path(stored[key]["file"]).stem,
+                     "unit": stored[key].get("unit", ""),
+                     "book": "", "ours": _fmt(o["value"]) if o else "missing",
+                     "stored": _fmt(stored[key]["value"]), "tolerance": f"±{_fmt(stored[key]['tolerance'])}",
+                     "match": "", "status": "pass" if passed else "fail", "note": note,
+                     "wording": Path(stored[key]["file"]).name})
+    return rows
+
+
+def _md_table(rows, cols):
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join(str(r[c]).replace("|", "\\|") for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _count(rows, status):
+    return sum(r["status"] == status for r in rows)
+
+
+def summary_line(scale, stored_rows, book_rows, unstored) -> str:
+    fails = _count(stored_rows, "fail")
+    verdict = "PASS" if fails == 0 else "FAIL"
+    if stored_rows:
+        ref = f"{len(stored_rows) - fails}/{len(stored_rows)} stored reference numbers match"
+    else:
+        ref = f"no stored reference numbers for scale {scale}"
+    statuses = ("exact", "within tolerance", "bound holds", "differs", "bound fails", "not computed")
+    book = ", ".join(f"{_count(book_rows, s)} {s}" for s in statuses if _count(book_rows, s))
+    info = "" if scale == "full" else " (informational at this scale)"
+    extra = f"; {unstored} of our numbers not stored yet" if unstored else ""
+    return f"**{verdict}** (scale {scale}): {ref}{extra}. Book: {book}{info}."
+
+
+def render_markdown(scale, stored_rows, book_rows, unstored_ids):
+    parts = [f"# Reference check, scale {scale}\n",
+             summary_line(scale, stored_rows, book_rows, len(unstored_ids)) + "\n"]
+    failed = [r for r in stored_rows if r["status"] == "fail"]
+    parts.append("## Stored reference metrics (config/reference/%s)\n" % scale)
+    if failed:
+        parts.append("Failures:\n\n" + _md_table(failed, ["id", "ours", "stored", "tolerance", "note"]))
+    if stored_rows:
+        parts.append("All:\n\n" + _md_table(stored_rows, ["id", "ours", "stored", "tolerance", "status", "note"]))
+    else:
+        parts.append("None stored for this scale.\n")
+    if unstored_ids:
+        parts.append("Numbers we computed that are not stored (run `nnsci reference --scale %s --store`, "
+                     "review, commit): %s\n" % (scale, ", ".join(f"`{k}`" for k in unstored_ids)))
+    parts.append("## The book's printed numbers (config/reference/book.yaml)\n")
+    if scale != "full":
+        parts.append(f"At scale {scale} our runs use fewer epochs and images than the book: "
+                     "this comparison is informational.\n")
+    parts.append("Accuracies compare as percentages (a count over its denominator); tolerances of "
+                 "accuracies are in percentage points (pp).\n")
+    chapters = {}
+    for r in book_rows:
+        chapters.setdefault(r["chapter"], []).append(r)
+    for ch, rows in chapters.items():
+        parts.append(f"### {ch}\n\n" + _md_table(rows, ["id", "book", "ours", "unit", "match", "tolerance",
+                                                           "status", "wording", "note"]))
+    return "\n".join(parts)
+
+
+def render_csv(rows) -> str:
+    cols = ["section", "id", "chapter", "unit", "book", "ours", "stored", "tolerance", "match", "status", "note", "wording"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def check(scale, out, results="results", inputs=None, book=None, reference_dir=None) -> bool:
+    """Write the report (``out``, Markdown, and a CSV beside it); True when every stored number matches.
+
+    ``inputs`` may name ``book`` (a book.yaml) and ``reference`` (a reference
+    directory holding <scale>/chN.yaml) in place of the repository's own."""
+    from .config import load_config
+
+    from .config import SCALES
+
+    inputs = inputs or {}
+    scale = scale or load_config()["scale"]
+    if scale not in SCALES:
+        raise NnsciError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    book = load_book(inputs.get("book", book))
+    stored = load_stored(scale, inputs.get("reference", reference_dir))
+    ours = read_metrics(scale, results)
+    book_rows = _book_rows(book, ours, scale)
+    stored_rows = _stored_rows(stored, ours)
+    unstored = sorted(set(ours) - set(stored))
+    out = Path(out)
+    write_text(out.with_suffix(".csv"), render_csv(stored_rows + book_rows))
+    write_text(out, render_markdown(scale, stored_rows, book_rows, unstored))
+    print(summary_line(scale, stored_rows, book_rows, len(unstored)).replace("**", ""))
+    for r in stored_rows:
+        if r["status"] == "fail":
+            print(f"  fail {r['id']}: ours {r['ours']}, stored {r['stored']} {r['tolerance']}: {r['note']}")
+    return all(r["status"] == "pass" for r in stored_rows)
+
+
+# --------------------------------------------------------------------------------------
+# Storing our numbers as the reference of a scale
+# --------------------------------------------------------------------------------------
+
+def _chapter_of(key, file):
+    """The stored file an id belongs in: its chN./app. prefix, else the results folder it came from."""
+    prefix = key.split(".")[0]
+    if prefix.startswith("ch") and prefix[2:].isdigit() or prefix == "app":
+        return prefix
+    return Path(file).parent.parent.name
+
+
+def _dump_stored(entries: dict, scale) -> str:
+    head = (f"# Our stored reference numbers at scale {scale}: written by `nnsci reference --scale {scale} "
+            "--store`,\n# reviewed and committed. `nnsci check` fails when a number of ours is further than "
+            "`tolerance`\n# from `value`. Edit a tolerance by hand; --store keeps it. See "
+            "config/reference/README.md.\n")
+    body = yaml.safe_dump({k: entries[k] for k in sorted(entries)}, default_flow_style=None,
+                          sort_keys=False, allow_unicode=True, width=200)
+    return head + body
+
+
+def store(scale, results="results", reference_dir=None, book=None, prune=False, write=True) -> dict:
+    """Write config/reference/<scale>/chN.yaml from our current numbers; return ``{file: summary}``.
+
+    An id already stored keeps its tolerance (a reviewed choice); a new id gets
+    the default tolerance of its unit (ours, else the book's for that id). Ids
+    stored but absent from the results are kept unless ``prune``."""
+    root = Path(reference_dir or paths.REFERENCE_DIR) / scale
+    book = load_book(book) if not isinstance(book, dict) else book
+    ours = read_metrics(scale, results)
+    if not ours:
+        raise NnsciError(f"{results}: no metrics of scale {scale} under {results}/*/metrics/*.json")
+    existing = {}
+    for f in sorted(root.glob("*.yaml")):
+        existing[f.stem] = _read_yaml_mapping(f)
+    grouped = {}
+    for key, number in ours.items():
+        grouped.setdefault(_chapter_of(key, number["file"]), {})[key] = number
+    report = {}
+    for chapter, numbers in sorted(grouped.items()):
+        old = existing.get(chapter, {})
+        entries = {}
+        for key, number in numbers.items():
+            unit = number["unit"] or (book[key]["unit"] if key in book else None)
+            if unit is None:
+                unit = "count" if isinstance(number["value"], int) else None
+            e = {"value": number["value"]}
+            if number["of"] is not None:
+                e["of"] = number["of"]
+            if key in old and "tolerance" in old[key]:
+                e["tolerance"] = old[key]["tolerance"]
+            else:
+                e["tolerance"] = default_tolerance(number["value"], unit)
+            if unit:
+                e["unit"] = unit
+            entries[key] = e
+        gone = sorted(set(old) - set(entries))
+        if not prune:
+            for key in gone:
+                entries[key] = old[key]
+        changed = sorted(k for k in entries if k in old and old[k].get("value") != entries[k]["value"])
+        added = sorted(set(entries) - set(old))
+        path = root / f"{chapter}.yaml"
+        if write:
+            write_text(path, _dump_stored(entries, scale))
+        report[str(path)] = {"numbers": len(entries), "added": added, "changed": changed,
+                             ("removed" if prune else "kept_absent"): gone}
+    return report
