@@ -1,6 +1,48 @@
 # Chapter 4: rules that train, draw and tabulate; `rule chapter4` names everything it builds.
+# No network is trained: every figure is a construction of nnsci.universality, drawn from no input.
 
-CH4_TARGETS = []
+import re
+
+import nnsci.figures.ch4
+
+CH4_FIGURES = nnsci.figures.ch4.figure_files()  # e.g. function.png, create_step_function.gif
+
+CH4_TARGETS = [f"results/ch4/figures/{f}" for f in CH4_FIGURES] + [
+    "results/ch4/tables/numbers.md",
+    "results/ch4/tables/numbers.csv",
+    "results/ch4/metrics/numbers.json",
+]
+
+
+rule ch4_figure:
+    conda:
+        "../../environment.yml"
+    output:
+        "results/ch4/figures/{name}",
+    wildcard_constraints:
+        name="|".join(re.escape(f) for f in CH4_FIGURES),
+    params:
+        figure=lambda w: "ch4." + w.name.rsplit(".", 1)[0],
+        # Animations depend on the scale's frame count; a change of it redraws them.
+        frames=lambda w: SCALE_SPEC.get("gif_frames_max") if w.name.endswith(".gif") else None,
+    log:
+        "logs/ch4/figures/{name}.log",
+    shell:
+        "nnsci figure {params.figure} --out {output} --scale {SCALE} > {log} 2>&1"
+
+
+rule ch4_numbers:
+    conda:
+        "../../environment.yml"
+    output:
+        md="results/ch4/tables/numbers.md",
+        csv="results/ch4/tables/numbers.csv",
+        metrics="results/ch4/metrics/numbers.json",
+    log:
+        "logs/ch4/tables/numbers.log",
+    shell:
+        "nnsci table ch4.numbers --out {output.md} --metrics {output.metrics} --scale {SCALE}"
+        " > {log} 2>&1"
 
 
 rule chapter4:
