@@ -208,7 +208,7 @@ def in_book_units(ours, entry):
     Returns ``(value, note)``. Accuracies convert among count, percent and fraction;
     a count of ours over another denominator becomes the book's count scaled to the
     book's denominator, so 871/1000 reads as 8710 of 10000."""
-    unit = ours["unit"] or entry["unit"]
+    unit = ours["unit"] or ("count" if ours["of"] is not None else entry["unit"])
     of = ours["of"] if ours["of"] is not None else entry.get("of")
     if unit == entry["unit"] and (unit != "count" or of == entry["of"]):
         return ours["value"], ""
