@@ -114,7 +114,7 @@ def draw_network(ax, sizes, inside=None, beside=None, edge_text=None, edges=None
         (x0, y0), (x1, y1) = pos[l, j], pos[l + 1, k]
         ax.plot([x0, x1], [y0, y1], color="#999999", lw=0.8, zorder=1)
         if (l, j, k) in edge_text:  # near the hidden neuron, as in the book
-            t = edge_at or (0.6 if l == 0 else 0.25)
+            t = edge_at or (0.6 if l == 0 else 0.45)
             x, y, ha = x0 + t * (x1 - x0), y0 + t * (y1 - y0), "center"
             if l > 0 and max(sizes) > 5:  # a tall layer: beside the neuron, or it reads as the next one's
                 x, y, ha = x0 + 0.28, y0, "left"
@@ -166,6 +166,7 @@ def new_panel(diagram=True, three_d=False, dpi=None, figsize=None):
     gs = fig.add_gridspec(1, 2 if diagram else 1, width_ratios=[1, 1.35] if diagram else [1])
     net = fig.add_subplot(gs[0]) if diagram else None
     ax = fig.add_subplot(gs[-1], projection="3d" if three_d else None)
+    fig.subplots_adjust(left=0.06, right=0.96, bottom=0.14, top=0.9)
     return fig, net, ax
 
 
