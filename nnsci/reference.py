@@ -444,8 +444,8 @@ def _chapter_of(key, file):
 def _dump_stored(entries: dict, scale) -> str:
     head = (f"# Our stored reference numbers at scale {scale}: written by `nnsci reference --scale {scale} "
             "--store`,\n# reviewed and committed. `nnsci check` fails when a number of ours is further than "
-            "`tolerance`\n# from `value`. Edit a tolerance by hand; --store keeps it. See "
-            "config/reference/README.md.\n")
+            "`tolerance`\n# from `value`. Edit a tolerance by hand and say why in a `note` field; --store keeps "
+            "both.\n# See config/reference/README.md.\n")
     body = yaml.safe_dump({k: entries[k] for k in sorted(entries)}, default_flow_style=None,
                           sort_keys=False, allow_unicode=True, width=200)
     return head + body
@@ -454,7 +454,8 @@ def _dump_stored(entries: dict, scale) -> str:
 def store(scale, results="results", reference_dir=None, book=None, prune=False, write=True) -> dict:
     """Write config/reference/<scale>/chN.yaml from our current numbers; return ``{file: summary}``.
 
-    An id already stored keeps its tolerance (a reviewed choice); a new id gets
+    An id already stored keeps its tolerance and any other field a reviewer
+    added (``note``); a new id gets
     the default tolerance of its unit (ours, else the book's for that id). Ids
     stored but absent from the results are kept unless ``prune``."""
     root = Path(reference_dir or paths.REFERENCE_DIR) / scale
@@ -479,12 +480,11 @@ def store(scale, results="results", reference_dir=None, book=None, prune=False, 
             e = {"value": number["value"]}
             if number["of"] is not None:
                 e["of"] = number["of"]
-            if key in old and "tolerance" in old[key]:
-                e["tolerance"] = old[key]["tolerance"]
-            else:
-                e["tolerance"] = default_tolerance(number["value"], unit)
+            e["tolerance"] = old.get(key, {}).get("tolerance", default_tolerance(number["value"], unit))
             if unit:
                 e["unit"] = unit
+            # a reviewer's remarks (note: why this tolerance) survive a re-store
+            e.update({k: v for k, v in old.get(key, {}).items() if k not in ("value", "of", "unit", "tolerance")})
             entries[key] = e
         gone = sorted(set(old) - set(entries))
         if not prune:

@@ -265,11 +265,12 @@ def test_store_keeps_tolerances_and_adds_defaults(tree):
     write_metrics(tree["results"], "ch1", "t", "ci", {"ch1.base.svm": {"value": 1771, "of": 2000},
                                                       "ch1.x": 0.5, "ch1.net30.best": 91.2})
     write_metrics(tree["results"], "ch3", "d", "ci", {"demo.sat1.output0": 0.8175744761936437})
-    write_stored(tree["ref"], "ci", "ch1", {"ch1.base.svm": {"value": 1700, "of": 2000, "tolerance": 7},
+    write_stored(tree["ref"], "ci", "ch1", {"ch1.base.svm": {"value": 1700, "of": 2000, "tolerance": 7,
+                                                             "note": "why 7"},
                                             "ch1.retired": {"value": 1, "tolerance": 0}})
     report = R.store("ci", results=tree["results"], reference_dir=tree["ref"])
     ch1 = yaml.safe_load((tree["ref"] / "ci" / "ch1.yaml").read_text())
-    assert ch1["ch1.base.svm"] == {"value": 1771, "of": 2000, "tolerance": 7, "unit": "count"}
+    assert ch1["ch1.base.svm"] == {"value": 1771, "of": 2000, "tolerance": 7, "unit": "count", "note": "why 7"}
     assert ch1["ch1.x"]["tolerance"] == pytest.approx(0.5e-6)   # 1e-6 relative
     assert ch1["ch1.net30.best"]["tolerance"] == 0.3            # percent (the book's unit): 0.3 points
     assert "ch1.retired" in ch1                                 # kept without --prune
