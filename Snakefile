@@ -20,6 +20,7 @@ validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
 include: "workflow/rules/ch1.smk"
 include: "workflow/rules/ch2.smk"
 include: "workflow/rules/ch3.smk"

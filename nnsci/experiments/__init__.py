@@ -1,8 +1,10 @@
 """Run specs (config/experiments/chN.yaml) -> trained runs -> metrics JSON.
 
 An experiment is one configuration of the book; a run is one seed of it,
-named ``<experiment>.s<k>`` (``ch1.net30.s0``). Replica experiments
-(``rng: nielsen``) have a single run named like the experiment."""
+named ``<experiment>.s<k>`` (``ch1.net30.s0``). A replica experiment
+(``rng: nielsen``) has a single run named like the experiment; a replica
+script (``runs:``) has one run per entry, ``<experiment>.<id>``, trained
+together by ``nnsci train <experiment>``."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ def run_ids(experiment: str, scale: dict) -> list[str]:
     if experiment not in specs:
         raise NnsciError(f"unknown experiment {experiment!r}")
     spec = specs[experiment]
+    from .spec import is_script, script_runs
+
+    if is_script(spec):
+        return [rid for rid, _ in script_runs(experiment, spec)]
     if spec.get("rng") == "nielsen":
         return [experiment]
     return [f"{experiment}.s{k}" for k in range(n_seeds(spec, scale))]
@@ -41,3 +47,20 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
 
     return _train(run_ids, inputs, scale=scale, engine=engine, threads=threads, seed=seed,
                   results=results)
+
+
+def data_inputs(run_id: str) -> list[str]:
+    """Which data files (``mnist``, ``expanded``) a run or replica script reads."""
+    from .spec import is_script, script_runs
+
+    experiment, _ = split_run_id(run_id)
+    specs = load_experiments(experiment.split(".", 1)[0])
+    if experiment not in specs:
+        raise NnsciError(f"unknown experiment {experiment!r}")
+    spec = specs[experiment]
+    parts = [s for _, s in script_runs(experiment, spec)] if is_script(spec) else [spec]
+    sets = {ref["set"] for s in parts for ref in (s.get("train"), s.get("eval"), s.get("probe")) if ref}
+    keys = ["mnist"] if sets - {"expanded"} else []
+    if "expanded" in sets:
+        keys.append("expanded")
+    return keys

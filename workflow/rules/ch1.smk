@@ -103,6 +103,57 @@ rule ch1_baselines_table:
         " --scale {params.scale} > {log} 2>&1"
 
 
+
+# ---- Chapter 1's networks (network.py runs, several seeds each) ----------------------------------
+
+CH1_EXPERIMENTS = list(nnsci.config.load_experiments("ch1"))
+CH1_NET_FIGURES = ["accuracy_" + e.split(".", 1)[1].replace(".", "_") for e in CH1_EXPERIMENTS]
+
+CH1_TARGETS += expand("results/ch1/figures/{name}.png", name=CH1_NET_FIGURES)
+CH1_TARGETS += [
+    "results/ch1/tables/networks.md",
+    "results/ch1/tables/networks.csv",
+    "results/ch1/metrics/networks.json",
+]
+
+
+rule ch1_accuracy_figure:
+    conda:
+        "../../environment.yml"
+    input:
+        lambda wildcards: run_metrics(
+            CH1_EXPERIMENTS[CH1_NET_FIGURES.index(wildcards.name)]
+        ),
+    output:
+        "results/ch1/figures/{name}.png",
+    log:
+        "logs/ch1/figures/{name}.log",
+    wildcard_constraints:
+        name="|".join(CH1_NET_FIGURES),
+    params:
+        scale=SCALE,
+    shell:
+        "nnsci figure ch1.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
+
+
+rule ch1_networks_table:
+    conda:
+        "../../environment.yml"
+    input:
+        run_metrics(*CH1_EXPERIMENTS),
+    output:
+        md="results/ch1/tables/networks.md",
+        csv="results/ch1/tables/networks.csv",
+        metrics="results/ch1/metrics/networks.json",
+    log:
+        "logs/ch1/tables/networks.log",
+    params:
+        scale=SCALE,
+    shell:
+        "nnsci table ch1.networks --out {output.md} --metrics {output.metrics}"
+        " --scale {params.scale} > {log} 2>&1"
+
+
 rule chapter1:
     input:
         CH1_TARGETS,

@@ -1,0 +1,59 @@
+"""Chapter 1's trained networks: ours beside the book's (book_catalog_ch1-3.md 1.1)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..config import load_experiments
+from .summary import book_value
+from ..tables import table
+from . import run_ids
+from .summary import load_runs, seed_statistics
+
+# The epochs whose test counts the book printed in its transcripts.
+TRANSCRIPT_EPOCHS = {"ch1.net30": [0, 1, 2, 27, 28, 29], "ch1.eta0.001": [0, 1, 2, 27, 28, 29],
+                     "ch1.eta100": [0, 1, 2, 3, 27, 28, 29]}
+
+
+def _fmt(v, sd=None):
+    return f"{v:.2f}" if sd is None else f"{v:.2f} ± {sd:.2f}"
+
+
+@table("ch1.networks")
+def networks_table(inputs, scale):
+    results = inputs.get("results", "results")
+    rows, numbers = [], {}
+    for exp, spec in load_experiments("ch1").items():
+        runs = load_runs(results, run_ids(exp, scale))
+        st = seed_statistics(runs)
+        book_best = book_value(f"{exp}.best")
+        rows.append({
+            "run": exp,
+            "net": str(spec["net"]),
+            "eta": spec["eta"],
+            "epochs": st["epochs"],
+            "seeds": st["seeds"],
+            "book peak %": "" if book_best is None else f"{book_best:g}",
+            "ours: best of first 3, peak %": _fmt(st["book_statistic"]),
+            "at epoch": st["book_statistic_epoch"],
+            "its final epoch %": _fmt(st["final_of_book_seed"]),
+            "peak % over seeds": _fmt(st["best_mean"], st["best_sd"]),
+            "final % over seeds": _fmt(st["final_mean"], st["final_sd"]),
+            "epoch-0 counts": " ".join(str(c) for c in st["first_epoch_counts"]),
+        })
+        numbers[f"{exp}.best"] = round(st["book_statistic"], 2)
+        numbers[f"{exp}.best_epoch"] = st["book_statistic_epoch"]
+        numbers[f"{exp}.best_mean"] = round(st["best_mean"], 4)
+        numbers[f"{exp}.final_mean"] = round(st["final_mean"], 4)
+        chosen = runs[st["book_statistic_seed"]]["evaluation_accuracy"]
+        for e in TRANSCRIPT_EPOCHS.get(exp, []):
+            if e < len(chosen):
+                numbers[f"{exp}.epoch{e}"] = int(chosen[e])
+    notes = """\
+The book's chapter 1 numbers are the best of three runs, and its "peak" is the best epoch; so
+"best of first 3" is the best epoch of the best of our first three seeds. The book's network.py was
+unseeded, so no single run can be matched exactly: compare statistics. Accuracy is on the 10,000
+test images after each epoch. Our arithmetic is float32 (the book's float64); the book's transcripts
+for eta = 0.001 and eta = 100 are compared by the epoch counts of the chosen seed (numbers `.epochK`).
+"""
+    return pd.DataFrame(rows), notes, numbers

@@ -1,0 +1,170 @@
+"""Train runs of config/experiments and write results/runs/<run>/.
+
+Each run directory gets ``metrics.json`` (the resolved spec and the
+per-epoch monitors), ``weights.npz`` and ``provenance.json``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import config as cfgmod
+from ..engine import Dataset, Network, NielsenStreams, Options, OurStreams, sgd
+from ..engine.backends import set_threads
+from ..errors import NnsciError
+from ..io import sha256_file, write_json
+from ..provenance import config_hash, engine_source_hash, provenance
+from . import split_run_id
+from .spec import BOOK_SEED, is_script, scaled, script_runs, validate
+
+log = logging.getLogger("nnsci.train")
+
+
+class DataStore:
+    """MNIST sets in the engine's form, loaded once per process (pixels / 256)."""
+
+    def __init__(self, inputs: dict):
+        self.inputs = inputs
+        self._raw = {}
+        self._cache = {}
+
+    def _arrays(self, key):
+        if key not in self._raw:
+            path = self.inputs.get(key)
+            if not path:
+                raise NnsciError(f"this run needs --input {key}=PATH (the {key} data file)")
+            from ..data.mnist import load_mnist
+
+            self._raw[key] = load_mnist(path) if key == "mnist" else _load_expanded(path)
+        return self._raw[key]
+
+    def get(self, ref: dict, dtype: str, n_out: int) -> Dataset:
+        name = ref["set"]
+        key = "expanded" if name == "expanded" else "mnist"
+        prefix = "training" if name == "expanded" else name
+        cache_key = (name, dtype)
+        if cache_key not in self._cache:
+            raw = self._arrays(key)
+            x = raw[f"{prefix}_x"]
+            self._cache[cache_key] = Dataset.classification(x.astype(dtype) / dtype_type(dtype)(256),
+                                                            raw[f"{prefix}_y"], n_out, dtype)
+        full = self._cache[cache_key]
+        off = int(ref.get("offset", 0))
+        size = ref.get("size")
+        end = len(full) if size is None else min(len(full), off + int(size))
+        if off == 0 and end == len(full):
+            return full
+        return Dataset(full.x[off:end].copy(), full.t[off:end].copy(), full.labels[off:end].copy())
+
+    def sha256(self):
+        return {k: sha256_file(v) for k, v in sorted(self.inputs.items()) if Path(v).is_file()}
+
+
+def dtype_type(dtype):
+    return np.dtype(dtype).type
+
+
+def _load_expanded(path):
+    try:
+        with np.load(path) as f:
+            return {"training_x": f["training_x"], "training_y": f["training_y"]}
+    except (OSError, KeyError, ValueError) as e:
+        raise NnsciError(f"{path}: not a valid expanded MNIST file ({e})") from None
+
+
+def options_of(spec: dict, engine: str, probe: Dataset | None) -> Options:
+    o = spec["options"]
+    return Options(lmbda=float(spec["lmbda"]), l2=o.get("l2", "decay"), l1=float(o.get("l1", 0.0)),
+                   momentum=float(o.get("momentum", 0.0)), shuffle=bool(o.get("shuffle", True)),
+                   drop_last=bool(o.get("drop_last", False)), monitors=tuple(spec["monitors"]),
+                   early_stopping=o.get("early_stopping"), stop_rule=o.get("stop_rule", "no_improvement"),
+                   halve_eta=o.get("halve_eta"), min_eta_factor=float(o.get("min_eta_factor", 1 / 128)),
+                   probe=probe, engine=engine)
+
+
+def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
+              fresh_list=True):
+    """Build, initialise and train one network; write its run directory."""
+    n_out = spec["net"][-1]
+    train = store.get(spec["train"], spec["dtype"], n_out)
+    evaluation = store.get(spec["eval"], spec["dtype"], n_out) if spec["eval"] else None
+    probe = store.get(spec["probe"], spec["dtype"], n_out) if spec["probe"] else None
+    net = Network(spec["net"], spec["hidden"], spec["output"], spec["cost"], spec["dtype"],
+                  spec["options"].get("dropout"))
+    for scheme in spec["init"]:   # e.g. [default, large]: network2's constructor draws, then large_weight_initializer
+        net.initialize(scheme, streams.normal)
+    if isinstance(streams, NielsenStreams) and fresh_list:
+        streams.fresh_list(len(train))
+    log.info("%s: %s, %d training examples, %d epochs, eta %g, lambda %g, engine %s",
+             run_id, spec["net"], len(train), spec["epochs"], spec["eta"], spec["lmbda"], engine)
+    t0 = time.time()
+    hist = sgd(net, train, spec["epochs"], spec["mini_batch"], float(spec["eta"]), streams,
+               evaluation=evaluation, options=options_of(spec, engine, probe))
+    wall = time.time() - t0
+    run_dir = out_dir / run_id
+    metrics = {
+        "run": run_id,
+        "spec": spec,
+        "n_training": len(train),
+        "n_evaluation": len(evaluation) if evaluation is not None else 0,
+        "epochs_run": hist.epochs_run,
+        "stopped_early": hist.stopped_early,
+        "training_cost": hist.training_cost,
+        "training_accuracy": hist.training_accuracy,
+        "evaluation_cost": hist.evaluation_cost,
+        "evaluation_accuracy": hist.evaluation_accuracy,
+        "eta": hist.eta,
+        "grad_norms_b": hist.grad_norms_b,
+        "grad_norms_w": hist.grad_norms_w,
+        "seconds_per_epoch": hist.seconds,
+    }
+    net.save(run_dir / "weights.npz")
+    import numba
+
+    write_json(run_dir / "provenance.json", provenance(
+        run=run_id, seed=seed_info, spec=spec, config_hash=config_hash(spec), engine=engine,
+        engine_source_hash=engine_source_hash(engine), threads=numba.get_num_threads(),
+        input_sha256=store.sha256(), wall_seconds=wall))
+    write_json(run_dir / "metrics.json", metrics)   # last: its presence means the run is complete
+    return metrics
+
+
+def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None, results="results"):
+    cfg = cfgmod.load_config({"scale": scale, "engine": engine, "threads": threads, "seed": seed})
+    scale_spec = cfgmod.load_scale(cfg["scale"])
+    set_threads(cfg["threads"])
+    store = DataStore(inputs)
+    out_dir = Path(results) / "runs"
+    for run_id in run_ids:
+        experiment, k = split_run_id(run_id)
+        chapter = experiment.split(".", 1)[0]
+        specs = cfgmod.load_experiments(chapter)
+        if experiment not in specs:
+            raise NnsciError(f"unknown run {run_id!r}: no experiment {experiment!r} in "
+                             f"config/experiments/{chapter}.yaml")
+        raw = specs[experiment]
+        if is_script(raw):
+            # A replica script: its networks share the book's streams, in order.
+            streams = NielsenStreams(raw.get("seed", BOOK_SEED))
+            shared = raw.get("list", "slice") == "shared"
+            for i, (rid, sub) in enumerate(script_runs(experiment, raw)):
+                spec = scaled(validate(sub, rid), scale_spec)
+                train_one(rid, spec, streams, store, cfg["engine"], out_dir,
+                          {"rng": "nielsen", "seed": streams.dropout_seed, "script": experiment, "position": i},
+                          fresh_list=not shared or i == 0)
+            continue
+        spec = scaled(validate(raw, experiment), scale_spec)
+        if spec["rng"] == "nielsen":
+            s = int(spec.get("seed", BOOK_SEED))
+            train_one(run_id, spec, NielsenStreams(s), store, cfg["engine"], out_dir,
+                      {"rng": "nielsen", "seed": s})
+        else:
+            if k is None or k >= spec["seeds"]:
+                raise NnsciError(f"run id {run_id!r}: expected {experiment}.s<k> with k < {spec['seeds']}")
+            ss = cfgmod.run_seed_sequence(cfg["seed"], run_id)
+            train_one(run_id, spec, OurStreams(ss), store, cfg["engine"], out_dir,
+                      {"rng": "ours", "root_seed": cfg["seed"], "spawn_key": list(ss.spawn_key),
+                       "entropy": ss.entropy})
