@@ -183,7 +183,7 @@ def forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, 
 
 @njit(cache=True, fastmath=FM)
 def backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
-             T, grad, dropout, drop_seed, drop_epoch, example_ids):
+             T, grad, dropout, drop_train, drop_seed, drop_epoch, example_ids):
     """Backpropagation (the book's BP1-BP4) for the m rows of a forward pass.
 
     Adds the sum over the mini-batch of dC_x/dW and dC_x/db into ``grad`` (same
@@ -229,7 +229,7 @@ def backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_of
                     dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], hidden)
                 if p != 0.0:
                     for k in range(n_in):
-                        dp[i, k] = dp[i, k] * dropout_factor(p, True, drop_seed, drop_epoch,
+                        dp[i, k] = dp[i, k] * dropout_factor(p, drop_train, drop_seed, drop_epoch,
                                                              example_ids[i], l, k)
 
 
@@ -303,7 +303,7 @@ def sgd_epoch(params, velocity, w_off, b_off, sizes, hidden, output, cost, X, T,
                 dropout, True, drop_seed, epoch, ids)
         grad[:] = 0
         backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
-                 Tm, grad, dropout, drop_seed, epoch, ids)
+                 Tm, grad, dropout, True, drop_seed, epoch, ids)
         scale = eta / m
         update(params, grad, velocity, w_off, b_off, sizes, scale, decay, l1, momentum)
         start += m
@@ -324,7 +324,7 @@ def gradient_sum(params, w_off, b_off, sizes, hidden, output, cost, X, T, rows, 
         forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
                 dropout, False, 0, 0, ids)
         backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
-                 Tm, grad, dropout, 0, 0, ids)
+                 Tm, grad, dropout, False, 0, 0, ids)
         start += m
 
 
