@@ -211,7 +211,8 @@ def in_book_units(ours, entry):
     unit = ours["unit"] or ("count" if ours["of"] is not None else entry["unit"])
     of = ours["of"] if ours["of"] is not None else entry.get("of")
     if unit == entry["unit"] and (unit != "count" or of == entry["of"]):
-        return ours["value"], ""
+        bare = unit == "count" and ours["of"] is None
+        return ours["value"], (f"a bare count, read as of {entry['of']:g}" if bare else "")
     if unit in ACCURACY_UNITS and entry["unit"] in ACCURACY_UNITS:
         if unit == "count" and of is None:
             return None, "count without a denominator"
