@@ -475,7 +475,7 @@ def store(scale, results="results", reference_dir=None, book=None, prune=False, 
         old = existing.get(chapter, {})
         entries = {}
         for key, number in numbers.items():
-            unit = number["unit"] or (book[key]["unit"] if key in book else None)
+            unit = number["unit"] or (book[key]["unit"] if key in book else old.get(key, {}).get("unit"))
             if unit is None:
                 unit = "count" if isinstance(number["value"], int) else None
             e = {"value": number["value"]}

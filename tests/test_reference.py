@@ -283,3 +283,15 @@ def test_store_keeps_tolerances_and_adds_defaults(tree):
     assert failed == ["ch1.retired"]
     R.store("ci", results=tree["results"], reference_dir=tree["ref"], prune=True)
     assert run_check(tree) is True
+
+
+def test_store_is_idempotent_and_keeps_reviewed_units(tree):
+    write_metrics(tree["results"], "ch1", "t", "ci", {"ch1.own.best_epoch": 2, "ch1.base.svm": 1771})
+    R.store("ci", results=tree["results"], reference_dir=tree["ref"])
+    path = tree["ref"] / "ci" / "ch1.yaml"
+    reviewed = path.read_text().replace("ch1.own.best_epoch: {value: 2, tolerance: 3, unit: count}",
+                                        "ch1.own.best_epoch: {value: 2, tolerance: 5, unit: epochs}")
+    assert reviewed != path.read_text()
+    path.write_text(reviewed)
+    R.store("ci", results=tree["results"], reference_dir=tree["ref"])
+    assert path.read_text() == reviewed
