@@ -1,6 +1,30 @@
-# Chapter 2: rules that train, draw and tabulate; `rule chapter2` names everything it builds.
+# Chapter 2: backpropagation against finite differences (the chapter has no training runs).
 
-CH2_TARGETS = []
+CH2_TARGETS = [
+    "results/ch2/tables/backprop_cost.md",
+    "results/ch2/tables/backprop_cost.csv",
+    "results/ch2/metrics/backprop_cost.json",
+]
+
+
+rule ch2_backprop_cost_table:
+    conda:
+        "../../environment.yml"
+    input:
+        mnist=MNIST,
+    output:
+        md="results/ch2/tables/backprop_cost.md",
+        csv="results/ch2/tables/backprop_cost.csv",
+        metrics="results/ch2/metrics/backprop_cost.json",
+    log:
+        "logs/ch2/tables/backprop_cost.log",
+    params:
+        scale=SCALE,
+        seed=config["seed"],
+        engine_hash=engine_hash(),
+    shell:
+        "nnsci table ch2.backprop_cost --out {output.md} --metrics {output.metrics}"
+        " --input mnist={input.mnist} --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
 
 
 rule chapter2:

@@ -1,0 +1,127 @@
+"""Chapter 2's table: backpropagation against finite differences.
+
+The book's claim (book_catalog_ch1-3.md 1.2): finite differences need one
+extra forward pass per parameter (1,000,001 passes for a million weights),
+while backpropagation costs about two forward passes for the whole gradient.
+We measure both on MNIST images: agreement (max relative error over a random
+sample of parameters, central differences in float64) and time."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from ..config import run_seed_sequence
+from ..data.mnist import load_mnist
+from ..engine import Dataset, Network, OurStreams, evaluate, gradient
+from ..engine.cpu import kernels
+from ..tables import table
+from numba import njit
+
+NETS = {"[784, 30, 10]": [784, 30, 10], "[784, 30, 30, 30, 30, 10]": [784, 30, 30, 30, 30, 10]}
+
+
+@njit(cache=True)
+def _forward_all(params, w_off, b_off, sizes, hidden, output, X, m_max, u_off, A, Z, M, dropout):
+    """Forward passes only, in batches, with the same kernel the trainer uses (serial, one thread)."""
+    n = X.shape[0]
+    ids = np.arange(m_max)
+    start = 0
+    while start < n:
+        m = min(m_max, n - start)
+        A0 = A[:m * sizes[0]].reshape((m, sizes[0]))
+        for i in range(m):
+            for k in range(X.shape[1]):
+                A0[i, k] = X[start + i, k]
+        kernels.forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
+                        dropout, False, 0, 0, ids)
+        start += m
+
+
+def forward_only(net, data, batch=100):
+    total = int(net.u_off[-1])
+    bufs = [np.zeros(batch * total, dtype=net.dtype) for _ in range(3)]
+    _forward_all(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, data.x, batch,
+                 net.u_off, *bufs, net.dropout)
+
+
+def _best_time(fn, repeats):
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def compare(sizes, data: Dataset, n_checked: int, seed_sequence, h=1e-6):
+    """Backprop gradient vs central differences on ``n_checked`` random parameters, and timings."""
+    streams = OurStreams(seed_sequence)
+    net = Network(sizes, cost="cross_entropy", dtype="float64")
+    net.initialize("default", streams.normal)
+    g = gradient(net, data)
+    rng = np.random.default_rng(seed_sequence.spawn(1)[0])
+    idx = np.sort(rng.choice(net.n_params, size=min(n_checked, net.n_params), replace=False))
+    rel = []
+    for i in idx:
+        old = net.params[i]
+        net.params[i] = old + h
+        cp, _ = evaluate(net, data)
+        net.params[i] = old - h
+        cm, _ = evaluate(net, data)
+        net.params[i] = old
+        num = (cp - cm) / (2 * h)
+        # Relative error, with an absolute floor: central differences of a mean cost carry
+        # about 1e-10 of rounding noise, which swamps gradients much smaller than that.
+        rel.append(abs(g[i] - num) / max(abs(g[i]), abs(num), 1e-5))
+    # Times per example, over the whole set (compiled code, one thread).
+    t_forward = _best_time(lambda: forward_only(net, data), 5) / len(data)
+    t_backprop = _best_time(lambda: gradient(net, data), 5) / len(data)
+    return {
+        "parameters": net.n_params,
+        "checked": len(idx),
+        "max_rel_error": float(np.max(rel)),
+        "median_rel_error": float(np.median(rel)),
+        "forward_us": 1e6 * t_forward,
+        "backprop_us": 1e6 * t_backprop,
+        "backprop_in_forward_passes": t_backprop / t_forward,
+        "finite_diff_passes": net.n_params + 1,
+        "finite_diff_over_backprop": (net.n_params + 1) * t_forward / t_backprop,
+    }
+
+
+@table("ch2.backprop_cost")
+def backprop_cost_table(inputs, scale):
+    d = load_mnist(inputs["mnist"])
+    n_examples = 1000 if scale["name"] == "full" else 100
+    n_checked = 400 if scale["name"] == "full" else 60
+    data = Dataset.classification(d["training_x"][:n_examples] / 256.0, d["training_y"][:n_examples], 10, "float64")
+    root = int(inputs.get("seed", 20140902))
+    rows, numbers = [], {}
+    for name, sizes in NETS.items():
+        r = compare(sizes, data, n_checked, run_seed_sequence(root, f"ch2.backprop_cost.{name}"))
+        rows.append({"network": name, "parameters": r["parameters"], "parameters checked": r["checked"],
+                     "max relative error": f"{r['max_rel_error']:.2e}",
+                     "median relative error": f"{r['median_rel_error']:.2e}",
+                     "forward pass (µs/example)": f"{r['forward_us']:.2f}",
+                     "backprop gradient (µs/example)": f"{r['backprop_us']:.2f}",
+                     "backprop / forward": f"{r['backprop_in_forward_passes']:.2f}",
+                     "finite-difference passes": r["finite_diff_passes"],
+                     "finite differences / backprop (time)": f"{r['finite_diff_over_backprop']:.0f}"})
+        key = "784_30_10" if len(sizes) == 3 else "deep"
+        numbers[f"ch2.backprop.{key}.max_rel_error"] = r["max_rel_error"]
+        numbers[f"ch2.backprop.{key}.forward_passes"] = round(r["backprop_in_forward_passes"], 2)
+        numbers[f"ch2.finite_diff.passes.{key}"] = r["finite_diff_passes"]
+    notes = f"""\
+Gradients of the mean cross-entropy over the first {n_examples} training images, float64, default
+initialisation. Finite differences are central, (C(w + h) - C(w - h)) / 2h with h = 1e-6, on a
+random sample of parameters; the relative error is |backprop - numeric| / max(|backprop|, |numeric|, 1e-5)
+(the floor keeps rounding noise of about 1e-10 from dominating the tiniest gradients).
+Times are per example (compiled, one thread, best of 5). The book: backprop costs about two forward
+passes; finite differences one forward pass per parameter (1,000,001 for a million weights), so
+"finite differences / backprop" is the speed-up backprop buys (about parameters / 2).
+Timings depend on the machine and are not checked; the errors are.
+"""
+    return pd.DataFrame(rows), notes, numbers
