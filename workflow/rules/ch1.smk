@@ -107,7 +107,7 @@ rule ch1_baselines_table:
 # ---- Chapter 1's networks (network.py runs, several seeds each) ----------------------------------
 
 CH1_EXPERIMENTS = list(nnsci.config.load_experiments("ch1"))
-CH1_NET_FIGURES = ["accuracy_" + e.split(".", 1)[1].replace(".", "_") for e in CH1_EXPERIMENTS]
+CH1_NET_FIGURES = [f"accuracy_{e.split('.', 1)[1].replace('.', '_')}" for e in CH1_EXPERIMENTS]
 
 CH1_TARGETS += expand("results/ch1/figures/{name}.png", name=CH1_NET_FIGURES)
 CH1_TARGETS += [

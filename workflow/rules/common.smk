@@ -48,3 +48,11 @@ def run_metrics(*experiments):
 def inputs_opt(**paths):
     """--input KEY=PATH options for an nnsci call."""
     return " ".join(f"--input {k}={shlex.quote(str(v))}" for k, v in paths.items())
+
+
+DATA_FILES = {"mnist": MNIST, "expanded": EXPANDED}
+
+
+def run_data(wildcards):
+    """The data files a training run reads, by the sets its spec names."""
+    return {k: DATA_FILES[k] for k in nnsci.experiments.data_inputs(wildcards.run)}

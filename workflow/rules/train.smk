@@ -1,14 +1,10 @@
 # Training: one job per seeded run (ch1.net30.s0); replica scripts (one job, several runs) have
 # rules of their own in their chapter's file. A run retrains when the engine's sources change.
 
-DATA_FILES = {"mnist": MNIST, "expanded": EXPANDED}
-
-
-def run_data(wildcards):
-    return {k: DATA_FILES[k] for k in nnsci.experiments.data_inputs(wildcards.run)}
-
 
 rule train:
+    conda:
+        "../../environment.yml"
     input:
         unpack(run_data),
     output:
