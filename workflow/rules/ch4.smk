@@ -7,7 +7,8 @@ import nnsci.figures.ch4
 
 CH4_FIGURES = nnsci.figures.ch4.figure_files()  # e.g. function.png, create_step_function.gif
 
-CH4_TARGETS = [f"results/ch4/figures/{f}" for f in CH4_FIGURES] + [
+CH4_TARGETS = expand("results/ch4/figures/{f}", f=CH4_FIGURES)
+CH4_TARGETS += [
     "results/ch4/tables/numbers.md",
     "results/ch4/tables/numbers.csv",
     "results/ch4/metrics/numbers.json",
@@ -22,13 +23,14 @@ rule ch4_figure:
     wildcard_constraints:
         name="|".join(re.escape(f) for f in CH4_FIGURES),
     params:
-        figure=lambda w: "ch4." + w.name.rsplit(".", 1)[0],
+        figure=lambda w: f"ch4.{w.name.rsplit('.', 1)[0]}",
         # Animations depend on the scale's frame count; a change of it redraws them.
         frames=lambda w: SCALE_SPEC.get("gif_frames_max") if w.name.endswith(".gif") else None,
+        scale=SCALE,
     log:
         "logs/ch4/figures/{name}.log",
     shell:
-        "nnsci figure {params.figure} --out {output} --scale {SCALE} > {log} 2>&1"
+        "nnsci figure {params.figure} --out {output} --scale {params.scale} > {log} 2>&1"
 
 
 rule ch4_numbers:
@@ -40,9 +42,11 @@ rule ch4_numbers:
         metrics="results/ch4/metrics/numbers.json",
     log:
         "logs/ch4/tables/numbers.log",
+    params:
+        scale=SCALE,
     shell:
-        "nnsci table ch4.numbers --out {output.md} --metrics {output.metrics} --scale {SCALE}"
-        " > {log} 2>&1"
+        "nnsci table ch4.numbers --out {output.md} --metrics {output.metrics}"
+        " --scale {params.scale} > {log} 2>&1"
 
 
 rule chapter4:
