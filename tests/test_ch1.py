@@ -173,8 +173,7 @@ ALL_FIGURES = ["digits", "mnist_100_digits", "digits_separate", "mnist_first_dig
 def test_every_ch1_figure_is_registered():
     from nnsci.figures import load_all
 
-    names = {n for n in load_all() if n.startswith("ch1.")}
-    assert names == {f"ch1.{n}" for n in ALL_FIGURES}
+    assert {f"ch1.{n}" for n in ALL_FIGURES} <= set(load_all())
 
 
 @pytest.mark.parametrize("name", ALL_FIGURES)
