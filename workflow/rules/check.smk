@@ -12,11 +12,17 @@ import os
 
 REFERENCE_DIR = os.path.join(workflow.basedir, "config", "reference")
 ALL_CHAPTER_TARGETS = CH1_TARGETS + CH2_TARGETS + CH3_TARGETS + CH4_TARGETS + CH5_TARGETS + CH6_TARGETS
-CHECK_METRICS = [str(p) for p in ALL_CHAPTER_TARGETS if "/metrics/" in str(p) and str(p).endswith(".json")]
+CHECK_METRICS = [
+    str(p)
+    for p in ALL_CHAPTER_TARGETS
+    if os.path.basename(os.path.dirname(str(p))) == "metrics" and str(p).endswith(".json")
+]
 CHECK_STORED = sorted(glob.glob(os.path.join(REFERENCE_DIR, SCALE, "*.yaml")))
 
 
 rule check:
+    conda:
+        "../../environment.yml"
     input:
         rules.chapter1.input,
         rules.chapter2.input,
@@ -34,7 +40,7 @@ rule check:
         "logs/check.log",
     params:
         scale=SCALE,
-        reference=REFERENCE_DIR,
+        reference=lambda w, input: os.path.dirname(input.book),
         strict="",
     shell:
         "nnsci check --scale {params.scale} --out {output.md} {params.strict}"
@@ -50,5 +56,5 @@ use rule check as check_strict with:
         "logs/check_strict.log",
     params:
         scale=SCALE,
-        reference=REFERENCE_DIR,
+        reference=lambda w, input: os.path.dirname(input.book),
         strict="--strict",
