@@ -46,6 +46,92 @@ rule ch5_analytic_table:
 # ---------------------------------------------------------------- end of the no-network block
 
 
+# ---------------------------------------------------------------------------------------
+# Trained results (book_catalog_ch4-6.md 3.1, 3.2): the depth table, the speed of learning
+# (fig5.05-08) and, beyond the book, what cures the vanishing gradient. Runs are the generic
+# `rule train`'s (config/experiments/ch5.yaml); the initial gradients need no training, only
+# the first 1,000 MNIST training images and the root seed (nnsci/experiments/ch5.py).
+import nnsci.experiments.ch5
+
+CH5_CURES = nnsci.experiments.ch5.cure_experiments()
+# figure name -> the experiments whose runs it draws
+CH5_RUN_FIGURES = {
+    "training_speed_2_layers": ["ch5.speed2"],
+    "training_speed_3_layers": ["ch5.speed3"],
+    "training_speed_4_layers": ["ch5.speed4"],
+    "training_speed_4_layers_sgd": ["ch5.speed4_sgd"],
+    "cures": CH5_CURES,
+}
+CH5_TRAINED_TABLES = {
+    "depth": list(nnsci.experiments.ch5.DEPTHS),
+    "gradients": list(nnsci.experiments.ch5.SPEEDS),
+    "cures": CH5_CURES,
+}
+
+CH5_TARGETS += expand(
+    "results/ch5/figures/{name}.png", name=["initial_gradient"] + list(CH5_RUN_FIGURES)
+)
+CH5_TARGETS += expand(
+    "results/ch5/tables/{name}.{ext}", name=list(CH5_TRAINED_TABLES), ext=["md", "csv"]
+)
+CH5_TARGETS += expand("results/ch5/metrics/{name}.json", name=list(CH5_TRAINED_TABLES))
+
+
+rule ch5_initial_gradient:
+    conda:
+        "../../environment.yml"
+    input:
+        mnist=MNIST,
+    output:
+        "results/ch5/figures/initial_gradient.png",
+    log:
+        "logs/ch5/figures/initial_gradient.log",
+    params:
+        seed=config["seed"],
+    shell:
+        "nnsci figure ch5.initial_gradient --out {output} --input mnist={input.mnist}"
+        " --input seed={params.seed} --scale {SCALE} > {log} 2>&1"
+
+
+rule ch5_run_figure:
+    conda:
+        "../../environment.yml"
+    input:
+        lambda wildcards: run_metrics(*CH5_RUN_FIGURES[wildcards.name]),
+    output:
+        "results/ch5/figures/{name}.png",
+    log:
+        "logs/ch5/figures/{name}.log",
+    wildcard_constraints:
+        name="|".join(CH5_RUN_FIGURES),
+    shell:
+        "nnsci figure ch5.{wildcards.name} --out {output} --scale {SCALE} > {log} 2>&1"
+
+
+rule ch5_trained_table:
+    conda:
+        "../../environment.yml"
+    input:
+        runs=lambda wildcards: run_metrics(*CH5_TRAINED_TABLES[wildcards.name]),
+        mnist=MNIST,
+    output:
+        md="results/ch5/tables/{name}.md",
+        csv="results/ch5/tables/{name}.csv",
+        metrics="results/ch5/metrics/{name}.json",
+    log:
+        "logs/ch5/tables/{name}.log",
+    wildcard_constraints:
+        name="|".join(CH5_TRAINED_TABLES),
+    params:
+        seed=config["seed"],
+    shell:
+        "nnsci table ch5.{wildcards.name} --out {output.md} --metrics {output.metrics}"
+        " --input mnist={input.mnist} --input seed={params.seed} --scale {SCALE} > {log} 2>&1"
+
+
+# ---------------------------------------------------------------- end of the trained-results block
+
+
 rule chapter5:
     input:
         CH5_TARGETS,
