@@ -45,10 +45,11 @@ def networks_table(inputs, scale):
         numbers[f"{exp}.best_epoch"] = st["book_statistic_epoch"]
         numbers[f"{exp}.best_mean"] = round(st["best_mean"], 4)
         numbers[f"{exp}.final_mean"] = round(st["final_mean"], 4)
-        chosen = runs[st["book_statistic_seed"]]["evaluation_accuracy"]
+        chosen = runs[st["book_statistic_seed"]]
         for e in TRANSCRIPT_EPOCHS.get(exp, []):
-            if e < len(chosen):
-                numbers[f"{exp}.epoch{e}"] = int(chosen[e])
+            if e < len(chosen["evaluation_accuracy"]):
+                numbers[f"{exp}.epoch{e}"] = {"value": int(chosen["evaluation_accuracy"][e]),
+                                              "of": int(chosen["n_evaluation"])}
     notes = """\
 The book's chapter 1 numbers are the best of three runs, and its "peak" is the best epoch; so
 "best of first 3" is the best epoch of the best of our first three seeds. The book's network.py was
