@@ -49,6 +49,53 @@ rule ch4_numbers:
         " --scale {params.scale} > {log} 2>&1"
 
 
+# ---------------------------------------------------------------------------------------
+# Universality shown by learning (beyond the book): one-hidden-layer nets trained on f beside the
+# bump construction (nnsci/experiments/ch4_learning.py, figures/ch4_learning.py). No MNIST; the
+# fits are seeded from the root seed and take seconds, so the table and the figure each refit.
+CH4_TARGETS += [
+    "results/ch4/figures/learning.png",
+    "results/ch4/tables/learning.md",
+    "results/ch4/tables/learning.csv",
+    "results/ch4/metrics/learning.json",
+]
+
+
+rule ch4_learning_figure:
+    conda:
+        "../../environment.yml"
+    output:
+        "results/ch4/figures/learning.png",
+    log:
+        "logs/ch4/figures/learning.log",
+    params:
+        seed=config["seed"],
+        engine_hash=engine_hash(),
+    shell:
+        "nnsci figure ch4.learning --out {output} --input seed={params.seed} --scale {SCALE}"
+        " > {log} 2>&1"
+
+
+rule ch4_learning_table:
+    conda:
+        "../../environment.yml"
+    output:
+        md="results/ch4/tables/learning.md",
+        csv="results/ch4/tables/learning.csv",
+        metrics="results/ch4/metrics/learning.json",
+    log:
+        "logs/ch4/tables/learning.log",
+    params:
+        seed=config["seed"],
+        engine_hash=engine_hash(),
+    shell:
+        "nnsci table ch4.learning --out {output.md} --metrics {output.metrics}"
+        " --input seed={params.seed} --scale {SCALE} > {log} 2>&1"
+
+
+# ---------------------------------------------------------------- end of the learning block
+
+
 rule chapter4:
     input:
         CH4_TARGETS,
