@@ -103,7 +103,8 @@ def speed_figure(out, inputs, scale, experiment, title):
     ax.set_title(title)
     ax.legend(loc="upper right")
     if len(curves) > 1:
-        ax.text(0.01, 0.01, f"thick: seed 0; thin: seeds 1-{len(curves) - 1}", transform=ax.transAxes,
+        others = "seed 1" if len(curves) == 2 else f"seeds 1-{len(curves) - 1}"
+        ax.text(0.01, 0.01, f"thick: seed 0; thin: {others}", transform=ax.transAxes,
                 fontsize=8, color=GREY)
     save(fig, out)
 
