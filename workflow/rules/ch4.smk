@@ -70,9 +70,10 @@ rule ch4_learning_figure:
         "logs/ch4/figures/learning.log",
     params:
         seed=config["seed"],
+        scale=SCALE,  # the scale sets the epochs and seeds: a change refits
         engine_hash=engine_hash(),
     shell:
-        "nnsci figure ch4.learning --out {output} --input seed={params.seed} --scale {SCALE}"
+        "nnsci figure ch4.learning --out {output} --input seed={params.seed} --scale {params.scale}"
         " > {log} 2>&1"
 
 
@@ -87,10 +88,11 @@ rule ch4_learning_table:
         "logs/ch4/tables/learning.log",
     params:
         seed=config["seed"],
+        scale=SCALE,  # the scale sets the epochs and seeds: a change refits
         engine_hash=engine_hash(),
     shell:
         "nnsci table ch4.learning --out {output.md} --metrics {output.metrics}"
-        " --input seed={params.seed} --scale {SCALE} > {log} 2>&1"
+        " --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
 
 
 # ---------------------------------------------------------------- end of the learning block

@@ -88,9 +88,10 @@ rule ch5_initial_gradient:
         "logs/ch5/figures/initial_gradient.log",
     params:
         seed=config["seed"],
+        scale=SCALE,
     shell:
         "nnsci figure ch5.initial_gradient --out {output} --input mnist={input.mnist}"
-        " --input seed={params.seed} --scale {SCALE} > {log} 2>&1"
+        " --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
 
 
 rule ch5_run_figure:
@@ -104,8 +105,10 @@ rule ch5_run_figure:
         "logs/ch5/figures/{name}.log",
     wildcard_constraints:
         name="|".join(CH5_RUN_FIGURES),
+    params:
+        scale=SCALE,
     shell:
-        "nnsci figure ch5.{wildcards.name} --out {output} --scale {SCALE} > {log} 2>&1"
+        "nnsci figure ch5.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
 
 rule ch5_trained_table:
@@ -124,9 +127,10 @@ rule ch5_trained_table:
         name="|".join(CH5_TRAINED_TABLES),
     params:
         seed=config["seed"],
+        scale=SCALE,
     shell:
         "nnsci table ch5.{wildcards.name} --out {output.md} --metrics {output.metrics}"
-        " --input mnist={input.mnist} --input seed={params.seed} --scale {SCALE} > {log} 2>&1"
+        " --input mnist={input.mnist} --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
 
 
 # ---------------------------------------------------------------- end of the trained-results block
