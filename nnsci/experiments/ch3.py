@@ -11,7 +11,7 @@ book's statistic) and the mean and sd over seeds.
 Beyond the book (P3.7): a saturating power law acc(n) = a - b n^-c fitted to each
 accuracy-versus-training-set-size curve, its asymptote a extrapolated, uncertainty by
 bootstrap. scipy is not a dependency, so the fit is a grid over c with linear least squares for
-(a, b) at each c: for fixed c the model is linear in a and b."""
+(a, b) at each c: for fixed c the model is linear in a and b. The asymptote is bounded by 100%."""
 
 from __future__ import annotations
 
@@ -256,12 +256,22 @@ def svm_curve(inputs):
 C_GRID = np.linspace(0.02, 2.0, 397)
 
 
-def _linear_fit(n, acc, c):
-    """For fixed c the model a - b n^-c is linear in (a, b): least squares, and its residual."""
-    X = np.column_stack([np.ones_like(n), -n ** -c])
-    coef, *_ = np.linalg.lstsq(X, acc, rcond=None)
-    r = acc - X @ coef
-    return coef[0], coef[1], float(r @ r)
+A_MAX = 100.0   # an accuracy's asymptote cannot pass 100%
+
+
+def _linear_fit(n, acc, c, a_max=A_MAX):
+    """For fixed c the model a - b n^-c is linear in (a, b): least squares, and its residual.
+
+    Where the unconstrained a would pass ``a_max``, a is held at a_max and only b is fitted
+    (the constrained least squares on the boundary)."""
+    x = n ** -c
+    X = np.column_stack([np.ones_like(n), -x])
+    (a, b), *_ = np.linalg.lstsq(X, acc, rcond=None)
+    if a_max is not None and a > a_max:
+        a = a_max
+        b = float(x @ (a_max - acc) / (x @ x))
+    r = acc - (a - b * x)
+    return float(a), float(b), float(r @ r)
 
 
 def fit_power_law(n, acc, c_grid=C_GRID):
@@ -650,7 +660,8 @@ script's order, to keep its random streams). Accuracy is on the validation data,
 epoch (from the saved weights), as more_data.py measured it. SVM: `rule svm`, the 2014 defaults.
 
 **P3.7, beyond the book: acc(n) = a - b n^-c** fitted by least squares (a grid over c, linear in a, b),
-the asymptote a with a 68% bootstrap interval (over seeds for ours, over points otherwise):
+the asymptote a (bounded by 100%) with a 68% bootstrap interval (over seeds for ours, over points
+otherwise):
 
 | curve | asymptote a (%) | b | c | rms residual |
 |---|---|---|---|---|

@@ -1,0 +1,165 @@
+"""Chapter 3's trained results: the replica's seeding, more_data's schedule, P3.7's fit, the table.
+
+Expected values come from the book's stored data (book_catalog_ch1-3.md section 6: overfitting.json's
+first test and training counts), from more_data.py's code (nielsen_code_notes.md 1.2), or from
+synthetic data with known parameters."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from nnsci.config import load_experiments
+from nnsci.experiments import ch3
+from nnsci.experiments.spec import scaled, validate
+
+
+#### The replica: overfitting.py's seeding and init-block order
+def test_overfitting_replica_first_epochs_match_the_book(mnist_npz, tmp_path):
+    """[784,30,10] CE, constructor draw then large_weight_initializer, training_data[:1000], eta 0.5,
+    test data: overfitting.json's first three test counts 5887, 6505, 6970 and training 690, 749, 812."""
+    from nnsci.engine import NielsenStreams
+    from nnsci.experiments.spec import BOOK_SEED
+    from nnsci.experiments.train import DataStore, train_one
+
+    spec = scaled(validate(load_experiments("ch3")["ch3.overfit1000"], "ch3.overfit1000"),
+                  {"epochs_max": 3})
+    assert spec["epochs"] == 3 and spec["eval"] == {"set": "test"}
+    m = train_one("ch3.overfit1000", spec, NielsenStreams(BOOK_SEED), DataStore({"mnist": str(mnist_npz)}),
+                  "cpu", tmp_path, {"rng": "nielsen"})
+    assert m["evaluation_accuracy"] == [5887, 6505, 6970]
+    assert m["training_accuracy"] == [690, 749, 812]
+    assert m["training_cost"][0] == pytest.approx(1.8434, abs=5e-5)   # overfitting.json, 4 decimals
+    assert m["evaluation_cost"][0] == pytest.approx(2.0763, abs=5e-5)
+
+
+def test_replica_seedings_follow_the_scripts():
+    """One seeding per run function: overfitting.py's four runs are separate experiments; more_data,
+    multiple_eta and weight_initialization (per call) are scripts; only the last two share one list."""
+    specs = load_experiments("ch3")
+    for e in ch3.REPLICA_SINGLE:
+        assert specs[e]["rng"] == "nielsen" and "runs" not in specs[e]
+        assert specs[e]["init"] == ["default", "large"] and specs[e]["dtype"] == "float64"
+    assert specs["ch3.more_data"].get("list", "slice") == "slice"
+    assert specs["ch3.multi_eta"]["list"] == "shared" and specs["ch3.winit30"]["list"] == "shared"
+    # more_data: the constructor's draw once, then large_weight_initializer for every size
+    inits = [r.get("init", specs["ch3.more_data"]["init"]) for r in specs["ch3.more_data"]["runs"]]
+    assert inits[0] == ["default", "large"] and all(i == ["large"] for i in inits[1:])
+    # weight_initialization: new (default, block 1) then old (large, block 2) on the same object
+    assert [r["init"] for r in specs["ch3.winit30"]["runs"]] == [["default"], ["large"]]
+    assert [r["eta"] for r in specs["ch3.multi_eta"]["runs"]] == [0.025, 0.25, 2.5]
+
+
+#### more_data.py's schedule
+def test_more_data_schedule_is_the_scripts():
+    """num_epochs = 1500000/size and lambda = size*0.0001 (more_data.py), for the nine sizes."""
+    epochs = [15000, 7500, 3000, 1500, 750, 300, 150, 75, 30]   # the catalog's list
+    assert [ch3.more_data_epochs_and_lambda(s)[0] for s in ch3.MORE_DATA_SIZES] == epochs
+    assert ch3.more_data_epochs_and_lambda(50000)[1] == pytest.approx(5.0)
+    specs = load_experiments("ch3")
+    for run, size in zip(specs["ch3.more_data"]["runs"], ch3.MORE_DATA_SIZES):
+        e, lam = ch3.more_data_epochs_and_lambda(size)
+        assert run["train"]["size"] == size and run["epochs"] == e and run["lmbda"] == pytest.approx(lam)
+        ours = specs[f"ch3.more_data_ours.n{size}"]
+        assert ours["train"]["size"] == size and ours["epochs"] == e and ours["lmbda"] == pytest.approx(lam)
+
+
+def test_capped_sizes_collapse_and_deduplicate():
+    assert ch3.capped_sizes(ch3.MORE_DATA_SIZES, 2000) == [(100, 100), (200, 200), (500, 500), (1000, 1000),
+                                                          (2000, 2000)]
+    assert ch3.capped_sizes([100, 5000, 10000], 3000) == [(100, 100), (5000, 3000)]
+    assert ch3.capped_sizes(ch3.MORE_DATA_SIZES, None)[-1] == (50000, 50000)
+
+
+def test_training_families_cover_every_our_seed_experiment():
+    for scale in ({"train_size_max": 2000}, {}):
+        fam = ch3.training_families(scale)
+        listed = [e for v in fam.values() for e in v]
+        assert len(listed) == len(set(listed))
+
+
+#### P3.7: the saturating power law
+def test_power_law_fit_recovers_known_parameters():
+    n = np.array(ch3.MORE_DATA_SIZES, float)
+    truth = {"a": 97.0, "b": 400.0, "c": 0.55}
+    f = ch3.fit_power_law(n, ch3.power_law(n, truth))
+    assert f["a"] == pytest.approx(97.0, abs=0.02)
+    assert f["b"] == pytest.approx(400.0, rel=0.01)
+    assert f["c"] == pytest.approx(0.55, abs=0.003)
+    # with noise, the bootstrap interval holds the truth
+    rng = np.random.default_rng(1)
+    seeds = ch3.power_law(n, truth)[:, None] + rng.normal(0, 0.2, (len(n), 5))
+    boot = ch3.bootstrap_power_law(n, seeds.mean(axis=1), seeds, reps=60)
+    assert np.percentile(boot["a"], 2.5) - 0.5 < 97.0 < np.percentile(boot["a"], 97.5) + 0.5
+
+
+def test_power_law_asymptote_is_bounded_by_100():
+    n = np.array([100, 200, 500, 1000, 2000], float)
+    acc = 30 + 10 * np.log(n)       # grows without bound: the free fit would pass 100
+    f = ch3.fit_power_law(n, acc)
+    assert f["a"] <= 100.0
+
+
+def test_power_law_needs_four_sizes():
+    from nnsci.errors import NnsciError
+
+    with pytest.raises(NnsciError, match="at least 4"):
+        ch3.fit_power_law([100, 200, 500], [60, 70, 80])
+
+
+#### The table, from synthetic metrics
+def _write_run(results, run, spec, n_train, n_eval, ev, tr=None, ec=None, tc=None, epochs_run=None):
+    d = results / "runs" / run
+    d.mkdir(parents=True)
+    m = {"run": run, "spec": spec, "n_training": n_train, "n_evaluation": n_eval,
+         "epochs_run": epochs_run or len(ev or tc), "stopped_early": False,
+         "training_cost": tc or [], "training_accuracy": tr or [], "evaluation_cost": ec or [],
+         "evaluation_accuracy": ev or [], "eta": [0.5] * len(ev or tc), "seconds_per_epoch": []}
+    (d / "metrics.json").write_text(json.dumps(m))
+
+
+def test_results_table_builds_from_synthetic_metrics(tmp_path):
+    from nnsci.experiments import run_ids
+
+    scale = {"seeds_max": 2}
+    specs = load_experiments("ch3")
+    book = ch3.BOOK
+    # overfit1000 shaped like the book's landmarks: 400 epochs, peak 8227 at 374
+    ev = [8000] * 400
+    for e, v in book["ch3.overfit1000"]["evaluation_accuracy"].items():
+        ev[e] = v
+    tr = [1000] * 400
+    tr[:3] = [690, 749, 812]
+    for e in range(3, 67):
+        tr[e] = 999
+    ec = [1.5] * 400
+    ec[0], ec[14], ec[399] = 2.0763, 1.2028, 1.7731
+    tc = [0.01] * 400
+    tc[0], tc[199], tc[399] = 1.8434, 0.00977, 0.0042
+    _write_run(tmp_path, "ch3.overfit1000", specs["ch3.overfit1000"], 1000, 10000, ev, tr, ec, tc)
+    for e in ("ch3.l2_1000", "ch3.overfit_full", "ch3.l2_full"):
+        _write_run(tmp_path, e, specs[e], 1000, 10000, [8000, 8100], [900, 950], [1.0, 0.9], [0.5, 0.4])
+    for rid in run_ids("ch3.winit30", scale) + run_ids("ch3.winit100", scale):
+        _write_run(tmp_path, rid, {}, 50000, 10000, [9000, 9100])
+    for rid in run_ids("ch3.multi_eta", scale):
+        _write_run(tmp_path, rid, {}, 50000, 0, [], tc=[0.8, 0.7])
+    for exp in ch3.our_experiments():
+        for k, rid in enumerate(run_ids(exp, scale)):
+            if exp.startswith("ch3.eta"):
+                _write_run(tmp_path, rid, specs[exp], 50000, 0, [], tc=[0.6, 0.5 + k / 100])
+            else:
+                _write_run(tmp_path, rid, specs[exp], 50000, 10000, [9000 + k, 9500 + 10 * k, 9400])
+    df, notes, numbers = ch3.results_table({"results": str(tmp_path)}, scale)
+    assert numbers["ch3.overfit1000.best"] == {"value": 8227, "of": 10000}
+    assert numbers["ch3.overfit1000.best_epoch"] == 374
+    assert numbers["ch3.overfit1000.gap"] == pytest.approx(17.73)
+    assert numbers["ch3.overfit1000.test_acc.epoch2"] == {"value": 6970, "of": 10000}
+    assert numbers["ch3.overfit1000.train_acc.first_full_epoch"] == 67
+    assert numbers["ch3.overfit1000.test_cost.min_epoch"] == 14
+    assert numbers["ch3.overfit1000.evaluation_accuracy.book_epochs_exact"] == 7
+    assert numbers["ch3.ce30.best"] == pytest.approx(95.10)   # best of first 3 seeds: 9510/10000
+    assert numbers["ch3.hp.bad.epoch0"] == {"value": 9000, "of": 10000}
+    assert "ch3.overfit1000" in set(df["run"]) and "ch3.momentum0.9" in set(df["run"])
+    assert "P3.1 (L1)" in notes and "does NOT beat" in notes   # equal synthetic curves: no gain
