@@ -26,8 +26,10 @@ rule ch5_demo_plot:
         "logs/ch5/figures/{name}.log",
     wildcard_constraints:
         name="|".join(CH5_DEMO_PLOTS),
+    params:
+        scale=SCALE,
     shell:
-        "nnsci figure ch5.{wildcards.name} --out {output} > {log} 2>&1"
+        "nnsci figure ch5.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
 
 rule ch5_analytic_table:
@@ -39,8 +41,11 @@ rule ch5_analytic_table:
         metrics="results/ch5/metrics/analytic.json",
     log:
         "logs/ch5/tables/analytic.log",
+    params:
+        scale=SCALE,
     shell:
-        "nnsci table ch5.analytic --out {output.md} --metrics {output.metrics} > {log} 2>&1"
+        "nnsci table ch5.analytic --out {output.md} --metrics {output.metrics}"
+        " --scale {params.scale} > {log} 2>&1"
 
 
 # ---------------------------------------------------------------- end of the no-network block
