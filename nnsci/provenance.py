@@ -39,12 +39,15 @@ def config_hash(obj) -> str:
 
 
 def versions() -> dict:
+    """Versions of the libraries that shape results (read from package metadata, not imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     out = {"python": platform.python_version(), "nnsci": __version__}
-    for mod in ("numpy", "numba", "matplotlib", "sklearn", "pandas"):
+    for dist in ("numpy", "numba", "matplotlib", "scikit-learn", "pandas", "snakemake"):
         try:
-            out[mod] = __import__(mod).__version__
-        except Exception:  # pragma: no cover - optional
-            out[mod] = None
+            out[dist] = version(dist)
+        except PackageNotFoundError:  # pragma: no cover - optional
+            out[dist] = None
     return out
 
 
