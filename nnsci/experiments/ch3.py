@@ -24,7 +24,7 @@ from ..config import load_experiments
 from ..errors import NnsciError
 from ..tables import table
 from . import run_ids
-from .summary import accuracy_percent, book_value, load_runs, seed_statistics
+from .summary import book_value, load_runs, seed_statistics
 
 # ---------------------------------------------------------------------------------------------
 # The book's data: the author's stored per-epoch results behind the chapter 3 plots, as the
@@ -133,6 +133,12 @@ def trained_our_experiments(scale):
     """Our-seed experiments that the chapter 3 rules train at this scale."""
     keep = set(more_data_our_experiments(scale))
     return [e for e in our_experiments() if not e.startswith("ch3.more_data_ours.") or e in keep]
+
+
+def run_files(experiments, scale):
+    """Every file a training job of these experiments writes (the rules' outputs)."""
+    return [f"results/runs/{r}/{f}" for e in experiments for r in run_ids(e, scale)
+            for f in ("metrics.json", "weights.npz", "provenance.json")]
 
 
 # Our-seed experiments are trained in families, one job (one process) each: at small scales a
@@ -535,11 +541,9 @@ def our_rows(results, scale, numbers):
             numbers[f"{exp}.best_mean"] = round(st["best_mean"], 4)
             numbers[f"{exp}.final_mean"] = round(st["final_mean"], 4)
             if exp in OUR_BOOK_IDS:
-                n_ev = runs[0]["n_evaluation"]
                 numbers[OUR_BOOK_IDS[exp]] = round(st["book_statistic"], 4)
                 if exp == "ch3.ce100":
                     numbers["ch3.ce100.error_rate"] = round(100.0 - st["book_statistic"], 4)
-                del n_ev
             chosen = runs[0]["evaluation_accuracy"]   # a transcript is one run: seed 0
             for e in HP_TRANSCRIPT.get(exp, []):
                 if e < len(chosen):

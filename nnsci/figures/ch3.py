@@ -106,7 +106,7 @@ def regularized_full(out, inputs, scale):
 def weight_initialization(out, inputs, scale, script):
     """Validation accuracy, old (large) vs new (default) init (figures 3.30-3.31), ylim 85-100."""
     fig, ax = new_figure(figsize=(6, 4))
-    lo = 85.0
+    lo, drew_book = 85.0, False
     for part, color, label in (("old", BLUE, "Old approach to weight initialization"),
                                ("new", ORANGE, "New approach to weight initialization")):
         m = _run(inputs, scale, f"{script}.{part}")
@@ -116,11 +116,13 @@ def weight_initialization(out, inputs, scale, script):
         bx, by = _book_points(f"{script}.{part}", "evaluation_accuracy", 0.01)
         if m["n_evaluation"] == 10000:
             ax.plot(bx[bx < len(acc)], by[bx < len(acc)], ls="--", lw=0.8, color=color, alpha=0.6)
+            drew_book = True
     ax.set_xlim(0, max(len(acc) - 1, 1))
     ax.set_ylim(lo, 100)
     ax.set_title("Classification accuracy")
     ax.set_xlabel("Epoch")
-    ax.legend(loc="lower right", fontsize=8, title="dashed: book (stored)", title_fontsize=7)
+    ax.legend(loc="lower right", fontsize=8, title="dashed: book (stored)" if drew_book else None,
+              title_fontsize=7)
     save(fig, out)
 
 
@@ -207,7 +209,7 @@ figure("ch3.more_data_fit")(lambda out, inputs, scale: _more_data(out, inputs, s
 
 
 # ---- the problems: mean validation accuracy over seeds, with the seed range ------------------
-def _seed_band(ax, inputs, scale, experiment, color, label):
+def _seed_band(ax, inputs, scale, experiment, color, label, ls="-"):
     runs = load_runs(inputs.get("results", "results"), run_ids(experiment, scale))
     curves = [accuracy_percent(m) for m in runs]
     n = max(len(c) for c in curves)
@@ -215,7 +217,7 @@ def _seed_band(ax, inputs, scale, experiment, color, label):
     for i, c in enumerate(curves):
         padded[i, :len(c)] = c
     x = np.arange(n)
-    ax.plot(x, np.nanmean(padded, axis=0), color=color, lw=1.2, label=label)
+    ax.plot(x, np.nanmean(padded, axis=0), color=color, lw=1.2, ls=ls, label=label)
     ax.fill_between(x, np.nanmin(padded, axis=0), np.nanmax(padded, axis=0), color=color, alpha=0.15, lw=0)
     for c in curves:   # where each seed stopped
         ax.plot(len(c) - 1, c[-1], "|", color=color, ms=8)
@@ -223,8 +225,11 @@ def _seed_band(ax, inputs, scale, experiment, color, label):
 
 def _problem(out, inputs, scale, title, experiments):
     fig, ax = new_figure(figsize=(6, 4))
-    for (exp, label), color in zip(experiments, COLORS):
-        _seed_band(ax, inputs, scale, exp, color, label)
+    for i, (exp, label) in enumerate(experiments):
+        # a pair of stopping rules on one setup shares its colour; the windowed rule is dashed
+        pairs = title.startswith("P3.3")
+        color = COLORS[(i // 2 if pairs else i) % len(COLORS)]
+        _seed_band(ax, inputs, scale, exp, color, label, ls="--" if pairs and i % 2 else "-")
     ax.set_title(title)
     ax.set_xlabel("Epoch")
     ax.set_ylabel("Validation accuracy (%)")

@@ -158,14 +158,6 @@ CH3_TARGETS += expand(
 )
 
 
-def _ch3_run_files(experiment):
-    return [
-        f"results/runs/{r}/{f}"
-        for r in run_ids(experiment)
-        for f in ("metrics.json", "weights.npz", "provenance.json")
-    ]
-
-
 for _script, _experiments in _ch3.REPLICA_JOBS.items():
 
     rule:
@@ -176,7 +168,7 @@ for _script, _experiments in _ch3.REPLICA_JOBS.items():
         input:
             mnist=MNIST,
         output:
-            [f for e in _experiments for f in _ch3_run_files(e)],
+            _ch3.run_files(_experiments, SCALE_SPEC),
         log:
             f"logs/runs/ch3.replica_{_script}.log",
         params:
@@ -198,7 +190,7 @@ for _family, _experiments in CH3_FAMILIES.items():
         input:
             mnist=MNIST,
         output:
-            [f for e in _experiments for f in _ch3_run_files(e)],
+            _ch3.run_files(_experiments, SCALE_SPEC),
         log:
             f"logs/runs/ch3.family_{_family}.log",
         params:
