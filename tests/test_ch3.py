@@ -161,5 +161,9 @@ def test_results_table_builds_from_synthetic_metrics(tmp_path):
     assert numbers["ch3.overfit1000.evaluation_accuracy.book_epochs_exact"] == 7
     assert numbers["ch3.ce30.best"] == pytest.approx(95.10)   # best of first 3 seeds: 9510/10000
     assert numbers["ch3.hp.bad.epoch0"] == {"value": 9000, "of": 10000}
+    # the book's overfit_full ids are the replica's; our seeds get their own
+    assert numbers["ch3.overfit_full.best_test"] == {"value": 8100, "of": 10000}
+    assert numbers["ch3.overfit_full_ours.best"] == pytest.approx(95.10)
+    assert numbers["ch3.params.net30"] == 23860 and numbers["ch3.params.net100"] == 79510
     assert "ch3.overfit1000" in set(df["run"]) and "ch3.momentum0.9" in set(df["run"])
     assert "P3.1 (L1)" in notes and "does NOT beat" in notes   # equal synthetic curves: no gain
