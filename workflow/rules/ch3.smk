@@ -45,8 +45,10 @@ rule ch3_demo_plot:
         "logs/ch3/figures/{name}.log",
     wildcard_constraints:
         name="|".join(CH3_DEMO_PLOTS),
+    params:
+        scale=SCALE,
     shell:
-        "nnsci figure ch3.{wildcards.name} --out {output} > {log} 2>&1"
+        "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
 
 rule ch3_demo_animation:
@@ -58,8 +60,10 @@ rule ch3_demo_animation:
         "logs/ch3/figures/{name}_gif.log",
     wildcard_constraints:
         name="|".join(CH3_DEMO_ANIMATIONS),
+    params:
+        scale=SCALE,
     shell:
-        "nnsci figure ch3.{wildcards.name}_anim --out {output} > {log} 2>&1"
+        "nnsci figure ch3.{wildcards.name}_anim --out {output} --scale {params.scale} > {log} 2>&1"
 
 
 rule ch3_demo_mnist_figure:
@@ -73,8 +77,11 @@ rule ch3_demo_mnist_figure:
         "logs/ch3/figures/{name}.log",
     wildcard_constraints:
         name="|".join(CH3_DEMO_MNIST),
+    params:
+        scale=SCALE,
     shell:
-        "nnsci figure ch3.{wildcards.name} --out {output} --input mnist={input.mnist} > {log} 2>&1"
+        "nnsci figure ch3.{wildcards.name} --out {output} --input mnist={input.mnist}"
+        " --scale {params.scale} > {log} 2>&1"
 
 
 rule ch3_demos_table:
@@ -88,9 +95,10 @@ rule ch3_demos_table:
         "logs/ch3/tables/demos.log",
     params:
         seed=config["seed"],
+        scale=SCALE,
     shell:
         "nnsci table ch3.demos --out {output.md} --metrics {output.metrics}"
-        " --input seed={params.seed} > {log} 2>&1"
+        " --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
 
 
 # ---------------------------------------------------------------- end of the no-network block
