@@ -112,7 +112,6 @@ def backprop_cost_table(inputs, scale):
                      "finite differences / backprop (time)": f"{r['finite_diff_over_backprop']:.0f}"})
         key = "784_30_10" if len(sizes) == 3 else "deep"
         numbers[f"ch2.backprop.{key}.max_rel_error"] = r["max_rel_error"]
-        numbers[f"ch2.backprop.{key}.forward_passes"] = round(r["backprop_in_forward_passes"], 2)
         numbers[f"ch2.finite_diff.passes.{key}"] = r["finite_diff_passes"]
     notes = f"""\
 Gradients of the mean cross-entropy over the first {n_examples} training images, float64, default
