@@ -205,7 +205,8 @@ def test_fixup_series():
 
 def test_catalog_is_the_registry():
     load_all()
-    registered = {k for k in FIGURES if k.startswith("ch4.")}
+    # ch4.learning (universality shown by learning) is beyond the book, not a catalog slot.
+    registered = {k for k in FIGURES if k.startswith("ch4.") and k != "ch4.learning"}
     assert registered == {f"ch4.{n}" for n in ch4.figure_names()}
     assert len(registered) == 32  # catalog §2.3: 32 unique computed figures
     ids = " ".join(c for _, _, c in ch4.CATALOG).split()
