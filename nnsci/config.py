@@ -92,3 +92,14 @@ def run_seed_sequence(root_seed: int, run_id: str) -> np.random.SeedSequence:
 
     Adding, removing or reordering runs changes no other run's seed."""
     return np.random.SeedSequence(int(root_seed), spawn_key=tuple(run_id.encode("utf-8")))
+
+
+def root_seed(inputs: dict) -> int:
+    """The root seed of a table or figure step: ``--input seed=N`` when the rule passes one
+    (so ``--config seed=`` reaches it), else config/config.yaml's."""
+    if "seed" in inputs:
+        try:
+            return int(inputs["seed"])
+        except ValueError:
+            raise NnsciError(f"seed must be an integer, got {inputs['seed']!r}") from None
+    return int(load_config()["seed"])

@@ -22,16 +22,6 @@ BOOK_SVM_VALIDATION_PERCENT = {100: 25.07, 200: 48.93, 500: 75.13, 1000: 83.87, 
                                5000: 91.46, 10000: 92.45, 20000: 93.47, 50000: 94.48}
 
 
-def _root_seed(inputs):
-    """The root seed: ``--input seed=N`` when the rule passes one, else the config's."""
-    if "seed" in inputs:
-        try:
-            return int(inputs["seed"])
-        except ValueError:
-            raise NnsciError(f"ch1.baselines: seed must be an integer, got {inputs['seed']!r}") from None
-    from ..config import load_config
-
-    return int(load_config()["seed"])
 
 
 def _need(inputs, key):
@@ -47,7 +37,7 @@ def baselines_table(inputs, scale):
     Random guessing and average darkness are cheap, so they use all the data
     at every scale; the SVM's training-set size is whatever ``--input svm``
     was fitted with (the ci and quick scales cap it)."""
-    from ..config import run_seed_sequence
+    from ..config import run_seed_sequence, root_seed
     from ..data.mnist import load_mnist
 
     data = load_mnist(_need(inputs, "mnist"))
@@ -55,7 +45,7 @@ def baselines_table(inputs, scale):
     n_test = len(test_y)
     n_train = len(data["training_y"])
 
-    guesses = baselines.random_guesses(n_test, run_seed_sequence(_root_seed(inputs), "ch1.base.random"))
+    guesses = baselines.random_guesses(n_test, run_seed_sequence(root_seed(inputs), "ch1.base.random"))
     random_correct = int(np.sum(guesses == test_y))
     expected = baselines.random_guess_expected_accuracy()
 

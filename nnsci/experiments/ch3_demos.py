@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import demos
+from ..config import root_seed
 from ..errors import NnsciError
 from ..tables import table
 
@@ -25,16 +26,6 @@ MONTE_CARLO_SAMPLES = 20000  # the same at every scale: it takes a fraction of a
 N_IN, N_ON = 1000, 500
 
 
-def _root_seed(inputs):
-    """The root seed: ``--input seed=N`` when the rule passes one, else the config's."""
-    if "seed" in inputs:
-        try:
-            return int(inputs["seed"])
-        except ValueError:
-            raise NnsciError(f"ch3.demos: seed must be an integer, got {inputs['seed']!r}") from None
-    from ..config import load_config
-
-    return int(load_config()["seed"])
 
 
 def saturation_rows():
@@ -85,7 +76,7 @@ def gaussian_rows(root_seed):
 def demos_table(inputs, scale):
     """The saturation widgets' end points and the weight-initialisation Gaussian's width."""
     sat_rows, numbers = saturation_rows()
-    gauss_rows, gauss_numbers = gaussian_rows(_root_seed(inputs))
+    gauss_rows, gauss_numbers = gaussian_rows(root_seed(inputs))
     numbers.update(gauss_numbers)
     df = pd.DataFrame(sat_rows + gauss_rows)
     notes = f"""

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import universality as uni
-from ..config import run_seed_sequence
+from ..config import run_seed_sequence, root_seed
 from ..errors import NnsciError
 from ..engine import Dataset, Network, Options, OurStreams, feedforward, sgd
 from ..tables import table
@@ -128,22 +128,12 @@ def fits(scale, root_seed):
     return out, bumps
 
 
-def _root_seed(inputs):
-    """The root seed: ``--input seed=N`` when the rule passes one, else the config's."""
-    if "seed" in inputs:
-        try:
-            return int(inputs["seed"])
-        except ValueError:
-            raise NnsciError(f"ch4.learning: seed must be an integer, got {inputs['seed']!r}") from None
-    from ..config import load_config
-
-    return int(load_config()["seed"])
 
 
 @table("ch4.learning")
 def learning_table(inputs, scale):
     x, y = points()
-    learned_fits, bumps = fits(scale, _root_seed(inputs))
+    learned_fits, bumps = fits(scale, root_seed(inputs))
     rows, numbers = [], {}
     for n in NEURONS:
         row = {"hidden neurons": n}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..config import load_experiments, run_seed_sequence
+from ..config import load_experiments, run_seed_sequence, root_seed
 from ..engine import Dataset, Network, OurStreams, gradient, gradient_norms
 from ..errors import NnsciError
 from ..tables import table
@@ -101,15 +101,6 @@ def _g(v, digits=3):
     return "" if v is None else f"{v:.{digits}g}"
 
 
-def _root_seed(inputs):
-    if "seed" in inputs:
-        try:
-            return int(inputs["seed"])
-        except ValueError:
-            raise NnsciError(f"ch5.gradients: seed must be an integer, got {inputs['seed']!r}") from None
-    from ..config import load_config
-
-    return int(load_config()["seed"])
 
 
 # -- 3.1: depth ----------------------------------------------------------------------------------
@@ -268,7 +259,7 @@ def gradients_table(inputs, scale):
         raise NnsciError("ch5.gradients needs --input mnist=PATH")
     from ..data.mnist import load_mnist
 
-    rows, numbers = _initial_rows(load_mnist(inputs["mnist"]), _root_seed(inputs))
+    rows, numbers = _initial_rows(load_mnist(inputs["mnist"]), root_seed(inputs))
     more_rows, more_numbers = _speed_rows(inputs.get("results", "results"), scale)
     df = pd.DataFrame(rows + more_rows)
     numbers.update(more_numbers)

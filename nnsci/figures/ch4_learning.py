@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import NullLocator
 
+from ..config import root_seed
 from ..experiments import ch4_learning as cl
 from . import figure
 from .style import BLUE, GREY, ORANGE, new_figure, save
@@ -24,7 +25,7 @@ def learning(out, inputs, scale):
     """Five panels, one per hidden-layer size, with f and the three approximations (seed 0);
     a sixth with max (dashed) and mean (solid) |g - f| against the number of neurons."""
     x, y = cl.points()
-    fits, bumps = cl.fits(scale, cl._root_seed(inputs))
+    fits, bumps = cl.fits(scale, root_seed(inputs))
     fig, axes = new_figure(2, 3, figsize=(13, 7.5))
     axes = axes.ravel()
     for ax, n in zip(axes, cl.NEURONS):

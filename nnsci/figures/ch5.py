@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import root_seed
 from ..config import load_experiments
 from ..experiments import run_ids
 from ..experiments.ch5 import (INITIAL, cure_experiments, initial_network, mean_bias_gradient, probe_data,
-                               speed_curves, _root_seed)
+                               speed_curves)
 from ..experiments.summary import accuracy_percent, load_runs
 from ..errors import NnsciError
 from . import figure
@@ -40,7 +41,7 @@ def initial_gradient(out, inputs, scale):
     from ..config import run_seed_sequence
     from ..data.mnist import load_mnist
 
-    net = initial_network(INITIAL[2], run_seed_sequence(_root_seed(inputs), "ch5.grad0.2.s0"))
+    net = initial_network(INITIAL[2], run_seed_sequence(root_seed(inputs), "ch5.grad0.2.s0"))
     data = probe_data(load_mnist(inputs["mnist"]))
     deltas = [mean_bias_gradient(net, data, l)[:SHOWN_NEURONS] for l in (1, 2)]
 
