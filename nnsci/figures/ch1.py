@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..demos import valley, valley_gradient
 from . import figure
-from .style import BLUE, new_figure, save
+from .style import BLUE, checkerboard, new_figure, save
 
 IMAGE_SIDE = 28
 # matplotlib's default size in 2014 (8 x 6 inches at 100 dpi), the size of the book's PNGs.
@@ -74,22 +75,6 @@ def sigmoid(z):
 def step(z):
     """The perceptron's step function: 0 for z < 0, 1 otherwise."""
     return np.where(z < 0, 0.0, 1.0)
-
-
-def valley(v1, v2):
-    """The valley of figures 1.26 and 1.27: C(v1, v2) = v1^2 + v2^2."""
-    return v1 ** 2 + v2 ** 2
-
-
-def valley_gradient(v1, v2):
-    """The gradient of :func:`valley`: (2 v1, 2 v2)."""
-    return 2 * v1, 2 * v2
-
-
-def checkerboard(shape, colors=("w", "b")):
-    """valley.py's facecolours: ``colors[(i + j) % 2]`` for each facet (i, j)."""
-    i, j = np.indices(shape)
-    return np.array(colors)[(i + j) % 2]
 
 
 #### Drawing helpers
@@ -261,7 +246,7 @@ ARROW_ETA = 0.4
 
 def descent_step(v, eta=ARROW_ETA):
     """One gradient-descent step from ``v``: v' = v - eta * grad C(v) (the book's eq. 15)."""
-    g = valley_gradient(*v)
+    g = valley_gradient(v)
     return tuple(vi - eta * gi for vi, gi in zip(v, g))
 
 

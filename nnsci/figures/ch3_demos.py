@@ -14,7 +14,7 @@ from matplotlib.ticker import LinearLocator
 from .. import demos
 from ..errors import NnsciError
 from . import figure
-from .style import BLUE, GREY, ORANGE, RED, canvas_rgb, new_figure, save, save_gif
+from .style import BLUE, GREY, ORANGE, RED, canvas_rgb, checkerboard, new_figure, save, save_gif
 
 # The widget plots cost at 240 px per unit (quadratic) and 30 px per unit
 # (cross-entropy) on a 130 px high graph: these are its y ranges.
@@ -259,8 +259,7 @@ def _valley(out, path, title):
     ax = fig.add_subplot(projection="3d")
     v = np.arange(-1, 1, 0.1)
     X, Y = np.meshgrid(v, v)
-    colors = np.where((np.add.outer(np.arange(len(v)), np.arange(len(v))) % 2) == 0, "w", "b")
-    ax.plot_surface(X, Y, demos.valley(X, Y), rstride=1, cstride=1, facecolors=colors,
+    ax.plot_surface(X, Y, demos.valley(X, Y), rstride=1, cstride=1, facecolors=checkerboard(X.shape),
                     linewidth=0, alpha=0.35, shade=False)
     c = demos.valley(path[:, 0], path[:, 1])
     ax.plot(path[:, 0], path[:, 1], c + 0.03, color=RED, linewidth=1.2, zorder=10)

@@ -37,6 +37,14 @@ plt.rcParams.update(RC)
 PNG_METADATA = {"Software": None}
 
 
+def checkerboard(shape, colors=("w", "b")):
+    """valley.py's facecolours: ``colors[(i + j) % 2]`` for each facet (i, j)."""
+    import numpy as np
+
+    i, j = np.indices(shape)
+    return np.array(colors)[(i + j) % 2]
+
+
 def new_figure(*args, **kwargs):
     """``plt.subplots`` under the shared style."""
     with plt.rc_context(RC):
