@@ -106,37 +106,32 @@ def _evaluate_rows(net, data, engine, chunk=256):
     return out, per_cost, per_correct
 
 
-def total_cost(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
-    """network2.py's total_cost: mean C_x plus 0.5 (lambda / len(data)) sum ||W||^2.
+def evaluate(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
+    """(total cost, correct count) in one pass.
 
-    The regularisation term is divided by the size of the set being scored, as
-    in the book's code (so the test cost carries a larger L2 term than the training cost)."""
-    _, per_cost, _ = _evaluate_rows(net, data, engine)
+    The cost is network2.py's total_cost: mean C_x plus 0.5 (lambda / len(data))
+    sum ||W||^2, the regularisation term divided by the size of the set being
+    scored, as in the book's code (so the test cost carries a larger L2 term
+    than the training cost). The count is of examples whose argmax output
+    equals the label."""
+    _, per_cost, correct = _evaluate_rows(net, data, engine)
     n = len(data)
     c = float(np.sum(per_cost)) / n   # numpy's pairwise sum: fixed order, thread-independent
     if lmbda:
         c += 0.5 * (lmbda / n) * net.sum_squared_weights()
     if l1:
         c += (l1 / n) * net.sum_abs_weights()
-    return c
+    return c, int(np.sum(correct))
+
+
+def total_cost(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
+    """network2.py's total_cost (see :func:`evaluate`)."""
+    return evaluate(net, data, lmbda, l1, engine)[0]
 
 
 def accuracy(net: Network, data: Dataset, engine="cpu"):
-    """The number of examples whose argmax output equals the label (a count, as in the book)."""
-    _, _, correct = _evaluate_rows(net, data, engine)
-    return int(np.sum(correct))
-
-
-def evaluate(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
-    """(total cost, correct count) in one pass."""
-    _, per_cost, correct = _evaluate_rows(net, data, engine)
-    n = len(data)
-    c = float(np.sum(per_cost)) / n
-    if lmbda:
-        c += 0.5 * (lmbda / n) * net.sum_squared_weights()
-    if l1:
-        c += (l1 / n) * net.sum_abs_weights()
-    return c, int(np.sum(correct))
+    """network2.py's accuracy: a count, as in the book."""
+    return evaluate(net, data, engine=engine)[1]
 
 
 def gradient(net: Network, data: Dataset, engine="cpu", batch=100):

@@ -288,6 +288,19 @@ def _load_rows(X, T, order, start, m, A0, Tb, ids):
 
 
 @njit(cache=True)
+def _batch_gradient(params, w_off, b_off, sizes, hidden, output, cost, X, T, order, start, m, m_max,
+                    u_off, A, Z, M, D, grad, Tb, ids, dropout, train, drop_seed, epoch):
+    """Add the summed gradient of rows ``order[start:start + m]`` into ``grad``."""
+    A0 = _block(A, 0, m, sizes[0])
+    Tm = Tb[:m]
+    _load_rows(X, T, order, start, m, A0, Tm, ids)
+    forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
+            dropout, train, drop_seed, epoch, ids)
+    backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
+             Tm, grad, dropout, train, drop_seed, epoch, ids)
+
+
+@njit(cache=True)
 def sgd_epoch(params, velocity, w_off, b_off, sizes, hidden, output, cost, X, T, order, n_used,
               m_max, u_off, A, Z, M, D, grad, Tb, ids, eta, decay, l1, momentum,
               dropout, drop_seed, epoch):
@@ -296,35 +309,25 @@ def sgd_epoch(params, velocity, w_off, b_off, sizes, hidden, output, cost, X, T,
     start = 0
     while start < n_used:
         m = min(m_max, n_used - start)
-        A0 = _block(A, 0, m, sizes[0])
-        Tm = Tb[:m]
-        _load_rows(X, T, order, start, m, A0, Tm, ids)
-        forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
-                dropout, True, drop_seed, epoch, ids)
         grad[:] = 0
-        backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
-                 Tm, grad, dropout, True, drop_seed, epoch, ids)
-        scale = eta / m
-        update(params, grad, velocity, w_off, b_off, sizes, scale, decay, l1, momentum)
+        _batch_gradient(params, w_off, b_off, sizes, hidden, output, cost, X, T, order, start, m, m_max,
+                        u_off, A, Z, M, D, grad, Tb, ids, dropout, True, drop_seed, epoch)
+        update(params, grad, velocity, w_off, b_off, sizes, eta / m, decay, l1, momentum)
         start += m
 
 
 @njit(cache=True)
 def gradient_sum(params, w_off, b_off, sizes, hidden, output, cost, X, T, rows, m_max, u_off,
                  A, Z, M, D, grad, Tb, ids, dropout):
-    """Sum over ``rows`` of dC_x/d(params), in row order (no regularisation term)."""
+    """Sum over ``rows`` of dC_x/d(params), in row order (no regularisation term, dropout
+    in its inference form)."""
     grad[:] = 0
     n = rows.shape[0]
     start = 0
     while start < n:
         m = min(m_max, n - start)
-        A0 = _block(A, 0, m, sizes[0])
-        Tm = Tb[:m]
-        _load_rows(X, T, rows, start, m, A0, Tm, ids)
-        forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
-                dropout, False, 0, 0, ids)
-        backward(params, w_off, b_off, sizes, hidden, output, cost, A, Z, M, D, u_off, m_max, m,
-                 Tm, grad, dropout, False, 0, 0, ids)
+        _batch_gradient(params, w_off, b_off, sizes, hidden, output, cost, X, T, rows, start, m, m_max,
+                        u_off, A, Z, M, D, grad, Tb, ids, dropout, False, 0, 0)
         start += m
 
 
