@@ -70,7 +70,7 @@ def cmd_svm(a):
 
 
 def cmd_train(a):
-    from .experiments import train_runs
+    from .experiments.train import train_runs
 
     train_runs(a.run_ids, inputs=_kv(a.input), scale=a.scale, engine=a.engine,
                threads=a.threads, seed=a.seed, results=a.results)

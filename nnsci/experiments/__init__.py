@@ -41,14 +41,6 @@ def split_run_id(run_id: str) -> tuple[str, int | None]:
     return run_id, None
 
 
-def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None, results="results"):
-    """Train the given runs and write results/runs/<run>/{metrics.json, weights.npz, provenance.json}."""
-    from .train import train_runs as _train
-
-    return _train(run_ids, inputs, scale=scale, engine=engine, threads=threads, seed=seed,
-                  results=results)
-
-
 def data_inputs(run_id: str) -> list[str]:
     """Which data files (``mnist``, ``expanded``) a run or replica script reads."""
     from .spec import is_script, script_runs

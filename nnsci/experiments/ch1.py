@@ -11,15 +11,13 @@ import pandas as pd
 from .. import baselines
 from ..errors import NnsciError
 from ..tables import table
+from .summary import book_value
 
 # What the book printed (book_catalog_ch1-3.md, 1.1): correct of 10,000 test images.
 BOOK_RANDOM_PERCENT = 10.0
 BOOK_DARKNESS_CORRECT = 2225
 BOOK_SVM_CORRECT = 9435
 BOOK_SVM_TRAIN_SIZE = 50000
-# Chapter 3's more_data_svm.json: the same SVM's validation accuracy (%) by training-set size.
-BOOK_SVM_VALIDATION_PERCENT = {100: 25.07, 200: 48.93, 500: 75.13, 1000: 83.87, 2000: 88.49,
-                               5000: 91.46, 10000: 92.45, 20000: 93.47, 50000: 94.48}
 
 
 
@@ -79,7 +77,8 @@ def baselines_table(inputs, scale):
     svm_note = ("" if svm["size"] == BOOK_SVM_TRAIN_SIZE else
                 f" **At this scale ({scale['name']}) the SVM was fitted on the first {svm['size']:,} "
                 f"training images, not the book's 50,000, so its count is not comparable with 9,435.**")
-    book_pct = BOOK_SVM_VALIDATION_PERCENT.get(svm["size"])
+    # Chapter 3's more_data_svm.json: the same SVM's validation accuracy by training-set size.
+    book_pct = book_value(f"ch3.more_data.svm.size{svm['size']}")
     book_validation = (f"the book's chapter 3 (more_data_svm.json) gives {book_pct}% at this size"
                        if book_pct is not None else "the book's chapter 3 gives 94.48% at 50,000")
     notes = f"""

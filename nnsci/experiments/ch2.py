@@ -12,13 +12,13 @@ import time
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
-from ..config import run_seed_sequence
-from ..data.mnist import load_mnist
+from ..config import root_seed, run_seed_sequence
+from ..data.mnist import load_mnist, to_float
 from ..engine import Dataset, Network, OurStreams, evaluate, gradient
 from ..engine.cpu import kernels
 from ..tables import table
-from numba import njit
 
 NETS = {"[784, 30, 10]": [784, 30, 10], "[784, 30, 30, 30, 30, 10]": [784, 30, 30, 30, 30, 10]}
 
@@ -97,8 +97,9 @@ def backprop_cost_table(inputs, scale):
     d = load_mnist(inputs["mnist"])
     n_examples = 1000 if scale["name"] == "full" else 100
     n_checked = 400 if scale["name"] == "full" else 60
-    data = Dataset.classification(d["training_x"][:n_examples] / 256.0, d["training_y"][:n_examples], 10, "float64")
-    root = int(inputs.get("seed", 20140902))
+    data = Dataset.classification(to_float(d["training_x"][:n_examples], "float64"), d["training_y"][:n_examples],
+                                  10, "float64")
+    root = root_seed(inputs)
     rows, numbers = [], {}
     for name, sizes in NETS.items():
         r = compare(sizes, data, n_checked, run_seed_sequence(root, f"ch2.backprop_cost.{name}"))

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..config import load_experiments, run_seed_sequence, root_seed
+from ..config import load_experiments, root_seed, run_seed_sequence
+from ..data.mnist import to_float
 from ..engine import Dataset, Network, OurStreams, gradient, gradient_norms
 from ..errors import NnsciError
 from ..tables import table
@@ -37,8 +38,8 @@ BOOK_EPOCHS = (0, 50, 499)   # the epochs of the book's stored norms that book.y
 
 def probe_data(mnist, size=PROBE_SIZE, dtype="float32"):
     """The first ``size`` training images, pixels / 256, as the runs see them."""
-    x = mnist["training_x"][:size].astype(dtype) / np.dtype(dtype).type(256)
-    return Dataset.classification(x, mnist["training_y"][:size], 10, dtype)
+    return Dataset.classification(to_float(mnist["training_x"][:size], dtype), mnist["training_y"][:size], 10,
+                                  dtype)
 
 
 def initial_network(sizes, seed_sequence, dtype="float32"):

@@ -106,7 +106,7 @@ def scaled(spec: dict, scale: dict) -> dict:
         ref = out.get(key)
         if ref is not None and scale.get(cap):
             limit = int(scale[cap])
-            ref["size"] = min(int(ref.get("size") or limit), limit) if ref.get("size") else limit
+            ref["size"] = min(int(ref["size"]), limit) if ref.get("size") else limit
     return out
 
 

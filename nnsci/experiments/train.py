@@ -14,6 +14,7 @@ import numpy as np
 from .. import config as cfgmod
 from ..engine import Dataset, Network, NielsenStreams, Options, OurStreams, sgd
 from ..engine.backends import set_threads
+from ..data.mnist import load_mnist, to_float
 from ..errors import NnsciError
 from ..io import sha256_file, write_json
 from ..provenance import config_hash, engine_source_hash, provenance
@@ -36,8 +37,6 @@ class DataStore:
             path = self.inputs.get(key)
             if not path:
                 raise NnsciError(f"this run needs --input {key}=PATH (the {key} data file)")
-            from ..data.mnist import load_mnist
-
             self._raw[key] = load_mnist(path) if key == "mnist" else _load_expanded(path)
         return self._raw[key]
 
@@ -49,8 +48,8 @@ class DataStore:
         if cache_key not in self._cache:
             raw = self._arrays(key)
             x = raw[f"{prefix}_x"]
-            self._cache[cache_key] = Dataset.classification(x.astype(dtype) / dtype_type(dtype)(256),
-                                                            raw[f"{prefix}_y"], n_out, dtype)
+            self._cache[cache_key] = Dataset.classification(to_float(x, dtype), raw[f"{prefix}_y"],
+                                                            n_out, dtype)
         full = self._cache[cache_key]
         off = int(ref.get("offset", 0))
         size = ref.get("size")
@@ -61,10 +60,6 @@ class DataStore:
 
     def sha256(self):
         return {k: sha256_file(v) for k, v in sorted(self.inputs.items()) if Path(v).is_file()}
-
-
-def dtype_type(dtype):
-    return np.dtype(dtype).type
 
 
 def _load_expanded(path):

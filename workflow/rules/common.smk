@@ -45,11 +45,6 @@ def run_metrics(*experiments):
     return [f"results/runs/{r}/metrics.json" for e in experiments for r in run_ids(e)]
 
 
-def inputs_opt(**paths):
-    """--input KEY=PATH options for an nnsci call."""
-    return " ".join(f"--input {k}={shlex.quote(str(v))}" for k, v in paths.items())
-
-
 DATA_FILES = {"mnist": MNIST, "expanded": EXPANDED}
 
 
