@@ -112,12 +112,11 @@ rule ch3_demos_table:
 #   streams (nnsci train gives every experiment id its own), each script's runs share them in order.
 # - Our-seed experiments train in families (nnsci/experiments/ch3.py TRAINING_FAMILIES), ONE job
 #   each (`nnsci train ch3.ce30.s0 ch3.ce30.s1 ch3.ce100.s0 ...`): at small scales a process start
-#   costs more than the runs; at full scale the longest family is a few hours of one core.
+#   costs more than the runs (all of chapter 3 at full scale took 24 min on 2 cores).
 #   `ruleorder` gives these rules the ch3 seed runs over the generic `rule train`.
 # - more_data at a scale that caps the training set: sizes above the cap collapse onto it, so only
 #   the distinct sizes of our seeds are trained and the SVM is fitted at the distinct capped sizes;
 #   the replica script still trains all nine sizes in order (its streams depend on that order).
-import re as _re
 import nnsci.experiments.ch3 as _ch3
 
 CH3_REPLICAS = _ch3.REPLICAS
