@@ -25,8 +25,13 @@ ENGINE_SOURCES = {
 
 
 def engine_source_hash(engine: str) -> str:
-    """sha256 over the engine source files that ``engine``'s numerics depend on."""
+    """sha256 over the engine source files that ``engine``'s numerics depend on, and the CPU
+    compile target (a run trained for another target has other bytes)."""
+    from .cpu_target import describe
+
     h = hashlib.sha256()
+    if engine == "cpu":
+        h.update(describe().encode())
     files = sorted({p for pat in ENGINE_SOURCES[engine] for p in ENGINE_DIR.glob(pat)})
     for p in files:
         h.update(str(p.relative_to(ENGINE_DIR)).encode())
@@ -43,7 +48,7 @@ def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version(), "nnsci": __version__}
-    for dist in ("numpy", "numba", "matplotlib", "scikit-learn", "pandas", "snakemake"):
+    for dist in ("numpy", "numba", "llvmlite", "matplotlib", "scikit-learn", "pandas", "snakemake"):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:  # pragma: no cover - optional
@@ -52,8 +57,17 @@ def versions() -> dict:
 
 
 def machine() -> dict:
+    libc, libc_version = platform.libc_ver()
     return {"platform": platform.platform(), "machine": platform.machine(),
-            "processor": platform.processor(), "cpu_count": os.cpu_count()}
+            "processor": platform.processor(), "cpu_count": os.cpu_count(),
+            "libc": f"{libc} {libc_version}".strip()}
+
+
+def compile_target() -> dict:
+    """The CPU target numba compiled the kernels for (see nnsci.cpu_target)."""
+    from .cpu_target import compile_target as target
+
+    return target()
 
 
 def provenance(**fields) -> dict:
@@ -61,5 +75,7 @@ def provenance(**fields) -> dict:
     rec = dict(fields)
     rec.setdefault("versions", versions())
     rec.setdefault("machine", machine())
+    if "numba" in sys.modules:   # a process that ran kernels: what they were compiled for
+        rec.setdefault("compile_target", compile_target())
     rec.setdefault("argv", sys.argv)
     return rec

@@ -14,8 +14,12 @@ Three inputs meet here:
   tolerance}}``, our own numbers at that scale, reviewed once and committed
   (``nnsci reference --scale ci --store`` writes them).
 
-The check passes when every stored reference number is matched, within its
-tolerance, by our number of the same id. The comparison with the book is
+The check passes when every stored reference number is matched by our number
+of the same id: exactly (the same value) when our runs were compiled for the
+pinned x86-64-v3 target (nnsci.cpu_target), where the same seed gives the same
+bytes on every machine; within its tolerance when they were not (an older
+x86-64 or an ARM machine, or ``NNSCI_CPU_TARGET=host``), or when the entry says
+``exact: false``. The comparison with the book is
 reported, never failed: at a scale other than full the book ran other epochs
 and data, so it is only informational there."""
 
@@ -30,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from . import paths
+from .cpu_target import PINNED_CPU
 from .errors import NnsciError
 from .io import write_text
 
@@ -274,8 +279,11 @@ def default_tolerance(value, unit=None) -> float:
     return float(f"{abs(value) * rel:.3g}")
 
 
-def compare_stored(stored, ours):
-    """One stored reference number against ours: ``(passed, note)``."""
+def compare_stored(stored, ours, exact=False):
+    """One stored reference number against ours: ``(passed, note)``.
+
+    ``exact``: our results come from the pinned compile target, so a deterministic
+    number (every stored entry unless it says ``exact: false``) must equal the stored one."""
     if ours is None or ours["value"] is None:
         return False, "missing result"
     if stored.get("of") is not None and ours["of"] is not None and stored["of"] != ours["of"]:
@@ -284,6 +292,10 @@ def compare_stored(stored, ours):
     if not math.isfinite(value):
         return False, f"ours is {value}"
     diff = value - stored["value"]
+    if exact and stored.get("exact", True):
+        if diff == 0:
+            return True, ""
+        return False, f"off by {diff:.3g}: the pinned {PINNED_CPU} build must give the stored value exactly"
     if abs(diff) <= stored["tolerance"]:
         return True, "" if diff == 0 else f"off by {diff:.3g}"
     return False, f"off by {diff:.3g} (tolerance {stored['tolerance']:g})"
@@ -324,15 +336,17 @@ def _book_rows(book, ours, scale):
     return rows
 
 
-def _stored_rows(stored, ours):
+def _stored_rows(stored, ours, exact=False):
     rows = []
     for key in sorted(stored):
-        passed, note = compare_stored(stored[key], ours.get(key))
+        passed, note = compare_stored(stored[key], ours.get(key), exact)
         o = ours.get(key)
         rows.append({"section": "stored", "id": key, "chapter": Path(stored[key]["file"]).stem,
                      "unit": stored[key].get("unit", ""),
                      "book": "", "ours": _fmt(o["value"]) if o else "missing",
-                     "stored": _fmt(stored[key]["value"]), "tolerance": f"±{_fmt(stored[key]['tolerance'])}",
+                     "stored": _fmt(stored[key]["value"]),
+                     "tolerance": "exact" if exact and stored[key].get("exact", True)
+                     else f"±{_fmt(stored[key]['tolerance'])}",
                      "match": "", "status": "pass" if passed else "fail", "note": note,
                      "wording": Path(stored[key]["file"]).name})
     return rows
@@ -363,9 +377,11 @@ def summary_line(scale, stored_rows, book_rows, unstored) -> str:
     return f"**{verdict}** (scale {scale}): {ref}{extra}. Book: {book}{info}."
 
 
-def render_markdown(scale, stored_rows, book_rows, unstored_ids):
+def render_markdown(scale, stored_rows, book_rows, unstored_ids, mode=""):
     parts = [f"# Reference check, scale {scale}\n",
              summary_line(scale, stored_rows, book_rows, len(unstored_ids)) + "\n"]
+    if mode:
+        parts.append(mode + "\n")
     failed = [r for r in stored_rows if r["status"] == "fail"]
     parts.append("## Stored reference metrics (config/reference/%s)\n" % scale)
     if failed:
@@ -401,8 +417,12 @@ def render_csv(rows) -> str:
     return buf.getvalue()
 
 
-def check(scale, out, results="results", inputs=None, book=None, reference_dir=None) -> bool:
+def check(scale, out, results="results", inputs=None, book=None, reference_dir=None, exact=None) -> bool:
     """Write the report (``out``, Markdown, and a CSV beside it); True when every stored number matches.
+
+    ``exact``: compare stored numbers exactly (True), within their tolerances (False), or
+    decide from the compile target of this process and of the runs (None, see
+    :func:`comparison_mode`).
 
     ``inputs`` may name ``book`` (a book.yaml) and ``reference`` (a reference
     directory holding <scale>/chN.yaml) in place of the repository's own."""
@@ -417,17 +437,44 @@ def check(scale, out, results="results", inputs=None, book=None, reference_dir=N
     book = load_book(inputs.get("book", book))
     stored = load_stored(scale, inputs.get("reference", reference_dir))
     ours = read_metrics(scale, results)
+    auto, mode = comparison_mode(results)
+    if exact is None:
+        exact = auto
+    elif exact != auto:
+        mode = "Stored numbers compare " + ("exactly (as asked)." if exact else "within their tolerances (as asked).")
     book_rows = _book_rows(book, ours, scale)
-    stored_rows = _stored_rows(stored, ours)
+    stored_rows = _stored_rows(stored, ours, exact)
     unstored = sorted(set(ours) - set(stored))
     out = Path(out)
     write_text(out.with_suffix(".csv"), render_csv(stored_rows + book_rows))
-    write_text(out, render_markdown(scale, stored_rows, book_rows, unstored))
+    write_text(out, render_markdown(scale, stored_rows, book_rows, unstored, mode))
     print(summary_line(scale, stored_rows, book_rows, len(unstored)).replace("**", ""))
+    print(mode)
     for r in stored_rows:
         if r["status"] == "fail":
             print(f"  fail {r['id']}: ours {r['ours']}, stored {r['stored']} {r['tolerance']}: {r['note']}")
     return all(r["status"] == "pass" for r in stored_rows)
+
+
+def comparison_mode(results="results") -> tuple[bool, str]:
+    """(exact?, a sentence for the report): exact when this process and every trained run
+    under ``results/runs`` were compiled for the pinned target."""
+    from .cpu_target import is_pinned
+
+    if not is_pinned():
+        return False, (f"Stored numbers compare within their tolerances: this machine does not run the pinned "
+                       f"{PINNED_CPU} build, so its results are not bit-identical to the stored ones.")
+    others = []
+    for prov in sorted(Path(results).glob("runs/*/provenance.json")):
+        target = json.loads(prov.read_text()).get("compile_target") or {}
+        if not target.get("pinned"):
+            others.append(prov.parent.name)
+    if others:
+        return False, (f"Stored numbers compare within their tolerances: {len(others)} run(s) were not trained "
+                       f"with the pinned {PINNED_CPU} build (e.g. {others[0]}).")
+    return True, (f"Stored numbers compare exactly: every run was trained with the pinned {PINNED_CPU} build, "
+                  "which gives the same bytes on every x86-64-v3 machine (entries marked `exact: false` use "
+                  "their tolerance).")
 
 
 # --------------------------------------------------------------------------------------

@@ -51,9 +51,10 @@ def tree(tmp_path):
             "out": tmp_path / "results" / "check" / "report.md"}
 
 
-def run_check(tree, scale="ci"):
+def run_check(tree, scale="ci", exact=False):
+    """The check as on a machine without the pinned build (tolerances), unless ``exact``."""
     return R.check(scale, tree["out"], results=tree["results"],
-                   inputs={"book": str(tree["book"]), "reference": str(tree["ref"])})
+                   inputs={"book": str(tree["book"]), "reference": str(tree["ref"])}, exact=exact)
 
 
 def csv_rows(tree):
@@ -175,6 +176,37 @@ def test_check_passes_exact_and_within_tolerance(tree):
     assert rows[("stored", "t.count")]["status"] == "pass"
     assert rows[("stored", "t.f")]["status"] == "pass"
     assert tree["out"].read_text().splitlines()[2].startswith("**PASS**")
+
+
+def test_check_on_the_pinned_target_is_exact(tree):
+    write_metrics(tree["results"], "ch1", "t", "ci", {"t.count": {"value": 1771, "of": 2000}, "t.f": 0.25,
+                                                      "t.loose": 3.5})
+    write_stored(tree["ref"], "ci", "ch1", {"t.count": {"value": 1773, "of": 2000, "tolerance": 3},
+                                            "t.f": {"value": 0.25, "tolerance": 0},
+                                            "t.loose": {"value": 3.4, "tolerance": 0.2, "exact": False}})
+    assert run_check(tree, exact=True) is False
+    rows = csv_rows(tree)
+    assert rows[("stored", "t.count")]["status"] == "fail"
+    assert "exactly" in rows[("stored", "t.count")]["note"]
+    assert rows[("stored", "t.f")]["status"] == "pass"
+    assert rows[("stored", "t.loose")]["status"] == "pass"      # exact: false keeps its tolerance
+
+
+def test_comparison_mode_follows_the_compile_target_of_every_run(tree, monkeypatch):
+    from nnsci import cpu_target
+
+    monkeypatch.setattr(cpu_target, "is_pinned", lambda: True)
+    runs = tree["results"] / "runs"
+    for name, pinned in (("a.s0", True), ("b.s0", True)):
+        (runs / name).mkdir(parents=True)
+        (runs / name / "provenance.json").write_text(json.dumps({"compile_target": {"pinned": pinned}}))
+    assert R.comparison_mode(tree["results"])[0] is True
+    (runs / "b.s0" / "provenance.json").write_text(json.dumps({"compile_target": {"pinned": False}}))
+    exact, why = R.comparison_mode(tree["results"])
+    assert exact is False and "b.s0" in why
+    monkeypatch.setattr(cpu_target, "is_pinned", lambda: False)
+    (runs / "b.s0" / "provenance.json").write_text(json.dumps({"compile_target": {"pinned": True}}))
+    assert R.comparison_mode(tree["results"])[0] is False
 
 
 def test_check_fails_outside_tolerance(tree):

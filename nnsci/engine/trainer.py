@@ -9,6 +9,7 @@ epoch is one compiled call; Python runs only between epochs."""
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -150,9 +151,14 @@ def gradient_norms(net: Network, data: Dataset, engine="cpu"):
     g = gradient(net, data, engine)
     nb, nw = [], []
     for l in range(1, net.L + 1):
-        nb.append(float(np.linalg.norm(g[net.b_off[l]:net.b_off[l] + net.sizes[l]])))
-        nw.append(float(np.linalg.norm(g[net.w_off[l]:net.b_off[l]])))
+        nb.append(_norm(g[net.b_off[l]:net.b_off[l] + net.sizes[l]]))
+        nw.append(_norm(g[net.w_off[l]:net.b_off[l]]))
     return nb, nw
+
+
+def _norm(v):
+    """||v||_2 in a fixed order (numpy's pairwise sum), not BLAS, whose kernels differ between CPUs."""
+    return math.sqrt(float(np.sum(v * v)))
 
 
 def _progress(epoch, epochs, seconds, text):

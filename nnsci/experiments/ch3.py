@@ -15,6 +15,8 @@ bootstrap. scipy is not a dependency, so the fit is a grid over c with linear le
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 import numpy as np
@@ -269,15 +271,18 @@ def _linear_fit(n, acc, c, a_max=A_MAX):
     """For fixed c the model a - b n^-c is linear in (a, b): least squares, and its residual.
 
     Where the unconstrained a would pass ``a_max``, a is held at a_max and only b is fitted
-    (the constrained least squares on the boundary)."""
-    x = n ** -c
-    X = np.column_stack([np.ones_like(n), -x])
-    (a, b), *_ = np.linalg.lstsq(X, acc, rcond=None)
+    (the constrained least squares on the boundary). Written with libm's pow and numpy's
+    fixed-order sums (not LAPACK, nor numpy's SIMD power), so the fit has the same bytes on
+    every machine."""
+    x = np.array([math.pow(v, -c) for v in n])
+    xm, ym = np.sum(x) / len(x), np.sum(acc) / len(acc)
+    b = -float(np.sum((x - xm) * (acc - ym)) / np.sum((x - xm) * (x - xm)))
+    a = float(ym + b * xm)
     if a_max is not None and a > a_max:
         a = a_max
-        b = float(x @ (a_max - acc) / (x @ x))
+        b = float(np.sum(x * (a_max - acc)) / np.sum(x * x))
     r = acc - (a - b * x)
-    return float(a), float(b), float(r @ r)
+    return float(a), float(b), float(np.sum(r * r))
 
 
 def fit_power_law(n, acc, c_grid=C_GRID):

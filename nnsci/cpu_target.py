@@ -1,0 +1,115 @@
+"""One compile target for every numba CPU kernel, so the same seed gives the same bytes on every machine.
+
+numba compiles for the host CPU by default, and our kernels let LLVM reassociate
+their dot products (``fastmath``) so that it can vectorise them: the vector
+width (SSE2, AVX2, AVX-512) and the use of fused multiply-adds then decide the
+rounding, and two machines train different weights from one seed. We pin
+instead: every kernel is compiled for LLVM's ``x86-64-v3`` (AVX2, FMA, BMI1/2,
+F16C, LZCNT, MOVBE: every x86-64 server of the last decade) with no extra
+features, and numba's Intel SVML maths is off. The arithmetic is then the same
+on every x86-64-v3 machine, for one numba/llvmlite release (which pyproject
+pins). Measured in ``bench/bench_target.py`` against the host build.
+
+A machine that cannot run x86-64-v3 code (an older x86-64, an ARM machine)
+keeps numba's host target and gets a one-line warning: its results are not
+bit-identical to the stored references, and ``nnsci check`` then compares within
+the stated tolerances instead of exactly.
+
+numba reads its target from the environment when it is first imported, so
+:func:`pin` runs in ``nnsci/__init__.py``, before any module of the package
+imports numba. ``NNSCI_CPU_TARGET=host`` opts out (the speed comparison uses it)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+PINNED_CPU = "x86-64-v3"
+ENV = "NNSCI_CPU_TARGET"
+CHOICES = ("pinned", "host")
+
+# LLVM's feature names of the x86-64-v3 level (x86-64-v2 plus AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT,
+# MOVBE, XSAVE): a host lacking any of them cannot run code compiled for it.
+X86_64_V3 = ("cx16", "sahf", "popcnt", "sse3", "sse4.1", "sse4.2", "ssse3",
+             "avx", "avx2", "bmi", "bmi2", "f16c", "fma", "lzcnt", "movbe", "xsave")
+
+_state: dict = {}
+
+
+def host_cpu() -> tuple[str, set]:
+    """LLVM's name of this CPU and the set of features it has (llvmlite only: numba not imported)."""
+    import llvmlite.binding as ll
+
+    try:
+        features = {k for k, v in ll.get_host_cpu_features().items() if v}
+    except RuntimeError:  # LLVM cannot read the features on some platforms
+        features = set()
+    return ll.get_host_cpu_name(), features
+
+
+def decide(choice: str, machine: str, features: set) -> tuple[bool, str]:
+    """(pin?, why not): pin when asked and when this machine can run x86-64-v3 code."""
+    if choice not in CHOICES:
+        from .errors import NnsciError
+
+        raise NnsciError(f"{ENV}={choice!r}: choose one of {', '.join(CHOICES)}")
+    if choice == "host":
+        return False, f"{ENV}=host"
+    if machine.lower() not in ("x86_64", "amd64"):
+        return False, f"this is a {machine} machine, not x86-64"
+    missing = [f for f in X86_64_V3 if f not in features]
+    if missing:
+        return False, f"this CPU lacks {', '.join(missing)}"
+    return True, ""
+
+
+def pin():
+    """Set numba's compile target to x86-64-v3 where the machine can run it; warn once where not."""
+    if _state:
+        return
+    choice = os.environ.get(ENV, "pinned").strip().lower() or "pinned"
+    name, features = host_cpu()
+    pinned, why = decide(choice, platform.machine(), features)
+    _state.update(pinned=pinned, why=why, host_cpu=name)
+    if pinned:
+        os.environ["NUMBA_CPU_NAME"] = PINNED_CPU
+        os.environ["NUMBA_CPU_FEATURES"] = ""   # the CPU model's own features, nothing of the host's
+        os.environ["NUMBA_DISABLE_INTEL_SVML"] = "1"
+    else:
+        for k in ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES"):
+            os.environ.pop(k, None)
+        if choice == "pinned":
+            print(f"nnsci: warning: {why}, so numba compiles for this host ({name}) instead of {PINNED_CPU}; "
+                  "results will not be bit-identical to the stored references (the check uses the stated "
+                  "tolerances)", file=sys.stderr)
+    if "numba" in sys.modules:   # imported before nnsci: make it read the environment again
+        import numba.core.config
+
+        numba.core.config.reload_config()
+
+
+def is_pinned() -> bool:
+    """True when this process compiles its kernels for the pinned x86-64-v3 target."""
+    pin()
+    return _state["pinned"]
+
+
+def compile_target() -> dict:
+    """What numba really compiles for in this process (for provenance): CPU name, features, pinned or not.
+
+    Read from numba's own code generator, so it also catches a numba that compiled
+    something before nnsci could pin it."""
+    pin()
+    from numba.core.registry import cpu_target
+
+    triple, cpu, features = cpu_target.target_context.codegen().magic_tuple()
+    actual = cpu == PINNED_CPU and features == ""
+    return {"cpu_name": cpu, "cpu_features": features, "triple": triple, "pinned": bool(actual),
+            "host_cpu": _state["host_cpu"], "why_not_pinned": "" if actual else (_state["why"] or "numba "
+                                                                               "was configured before nnsci")}
+
+
+def describe() -> str:
+    """One word for hashes and logs: the target kernels are compiled for."""
+    return PINNED_CPU if is_pinned() else f"host:{_state['host_cpu']}"
