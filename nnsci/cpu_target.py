@@ -1,19 +1,27 @@
-"""One compile target for every numba CPU kernel, so the same seed gives the same bytes on every machine.
+"""One compile target for every numba CPU kernel, and kernels whose rounding no target can change.
 
-numba compiles for the host CPU by default, and our kernels let LLVM reassociate
-their dot products (``fastmath``) so that it can vectorise them: the vector
-width (SSE2, AVX2, AVX-512) and the use of fused multiply-adds then decide the
-rounding, and two machines train different weights from one seed. We pin
-instead: every kernel is compiled for LLVM's ``x86-64-v3`` (AVX2, FMA, BMI1/2,
-F16C, LZCNT, MOVBE: every x86-64 server of the last decade) with no extra
-features, and numba's Intel SVML maths is off. The arithmetic is then the same
-on every x86-64-v3 machine, for one numba/llvmlite release (which pyproject
-pins). Measured in ``bench/bench_target.py`` against the host build.
+Two rules make a seed give the same bytes on every machine:
+
+1. The kernels use no ``fastmath`` (nnsci/engine/cpu/kernels.py): every
+   floating-point operation runs in source order with IEEE semantics, so no
+   vector width and no fused multiply-add can change a bit. With ``reassoc`` and
+   ``contract`` (the engine's first version) an AVX2 and an AVX-512 build
+   trained different weights, and even a process that compiled a kernel and one
+   that loaded it from numba's cache did.
+2. Every kernel is compiled for one target anyway: LLVM's ``x86-64-v3`` (AVX2,
+   FMA, BMI1/2, F16C, LZCNT, MOVBE: every x86-64 server of the last decade) with
+   no extra host features, and numba's Intel SVML maths off. Rule 1 already
+   fixes the arithmetic; the pin makes the machine code itself the same on every
+   x86-64-v3 machine, keeps libm's choice of variant (glibc picks its FMA
+   variants on any such CPU) and SVML out, and is what ``nnsci check`` requires
+   for exact comparisons. Measured in ``bench/bench_target.py`` against the host
+   build (no cost within the noise).
 
 A machine that cannot run x86-64-v3 code (an older x86-64, an ARM machine)
-keeps numba's host target and gets a one-line warning: its results are not
-bit-identical to the stored references, and ``nnsci check`` then compares within
-the stated tolerances instead of exactly.
+keeps numba's host target and gets a one-line warning: by rule 1 its kernels
+should still agree, but its C library and numpy builds may round transcendental
+functions differently, so ``nnsci check`` compares within the stated tolerances
+instead of exactly.
 
 numba reads its target from the environment when it is first imported, so
 :func:`pin` runs in ``nnsci/__init__.py``, before any module of the package
@@ -81,7 +89,7 @@ def pin():
             os.environ.pop(k, None)
         if choice == "pinned":
             print(f"nnsci: warning: {why}, so numba compiles for this host ({name}) instead of {PINNED_CPU}; "
-                  "results will not be bit-identical to the stored references (the check uses the stated "
+                  "results may not be bit-identical to the stored references (the check uses the stated "
                   "tolerances)", file=sys.stderr)
     if "numba" in sys.modules:   # imported before nnsci: make it read the environment again
         import numba.core.config

@@ -9,9 +9,18 @@ mini-batch of m examples live in flat buffers: layer l's (m x n_l) block at
 Determinism: every sum runs in a fixed order (examples in mini-batch order,
 as network2.py sums its per-example gradients), and the only parallel loop
 (evaluation) is over independent examples whose results are summed serially
-afterwards, so results do not depend on the thread count. ``fastmath`` allows
-reassociation inside the dot products so that LLVM vectorises them; that is
-fixed at compile time and does not vary between runs on one machine."""
+afterwards, so results do not depend on the thread count.
+
+Same bytes on every machine: no kernel uses ``fastmath``. Every floating-point
+operation runs in the order the source writes it (IEEE semantics), so LLVM may
+vectorise only what does not change a result (independent elements, never a
+reduction) and never forms fused multiply-adds: the vector width of the CPU
+(SSE2, AVX2, AVX-512) cannot change a bit. Measured before this rule:
+with ``reassoc``/``contract``, an AVX2 and an AVX-512 build trained different
+weights, and so did a process that compiled a kernel and one that loaded the
+same kernel from numba's cache (the fused multiply-adds and reassociations LLVM
+chose differed with the optimisation context). ``FM`` names the flags the
+kernels pass, so the rule lives in one place."""
 
 from __future__ import annotations
 
@@ -23,7 +32,7 @@ from numba import njit, prange
 from ..functions import (LOG_LIKELIHOOD, QUADRATIC, SOFTMAX, activate,
                          activate_prime, cost_term, nan_to_num)
 
-FM = {"reassoc", "contract", "nsz"}
+FM = False   # no fastmath: see the module docstring
 
 
 @njit(cache=True, inline="always")
