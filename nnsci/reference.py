@@ -34,15 +34,13 @@ from pathlib import Path
 import yaml
 
 from . import paths
+from .config import read_yaml, validate_entries
 from .cpu_target import PINNED_CPU
 from .errors import NnsciError
 from .io import write_text
 
 # Units that are accuracies: they are compared as percentages, a count as 100*value/of.
 ACCURACY_UNITS = ("count", "percent", "fraction")
-KINDS = ("computed", "quoted")
-MATCHES = ("exact", "noise", "analytic", "none")
-BOOK_FIELDS = ("value", "unit", "kind", "match", "catalog", "book")
 
 # Default tolerances of stored reference metrics, by unit (see config/reference/README.md).
 # Compiled code differs in the last bits between CPU models, and a few epochs of training
@@ -59,44 +57,10 @@ DEFAULT_REL = 1e-6
 # Reading
 # --------------------------------------------------------------------------------------
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last)."""
-
-
-def _construct_unique_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_unique_mapping)
-
-
-def _read_yaml_mapping(path) -> dict:
-    """A YAML file of ``{id: mapping}``; a one-line NnsciError naming the file otherwise."""
-    path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_UniqueKeyLoader)
-    except FileNotFoundError:
-        raise NnsciError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        msg = " ".join(str(e).split())
-        raise NnsciError(f"{path}: not valid YAML ({msg})") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise NnsciError(f"{path}: expected a mapping of number ids to entries")
-    for key, entry in data.items():
-        if not isinstance(entry, dict):
-            raise NnsciError(f"{path}: entry {key!r} must be a mapping, got {entry!r}")
-    return data
+def _read_entries(path, schema_file) -> dict:
+    """A YAML file of ``{id: entry}`` (read once per process, duplicate ids refused), each entry
+    checked with a JSON schema; a one-line NnsciError naming the file otherwise."""
+    return validate_entries(read_yaml(path), schema_file, Path(path), "entries")
 
 
 def _is_number(x) -> bool:
@@ -104,26 +68,8 @@ def _is_number(x) -> bool:
 
 
 def load_book(path=None) -> dict:
-    """config/reference/book.yaml, checked: every entry has the required fields and sane values."""
-    path = Path(path or paths.REFERENCE_DIR / "book.yaml")
-    book = _read_yaml_mapping(path)
-    for key, e in book.items():
-        missing = [f for f in BOOK_FIELDS if f not in e]
-        if missing:
-            raise NnsciError(f"{path}: entry {key!r} lacks {', '.join(missing)}")
-        if not _is_number(e["value"]):
-            raise NnsciError(f"{path}: entry {key!r}: value {e['value']!r} is not a number")
-        if e["kind"] not in KINDS:
-            raise NnsciError(f"{path}: entry {key!r}: kind {e['kind']!r} is not one of {', '.join(KINDS)}")
-        if e["match"] not in MATCHES:
-            raise NnsciError(f"{path}: entry {key!r}: match {e['match']!r} is not one of {', '.join(MATCHES)}")
-        if e["unit"] == "count" and not _is_number(e.get("of")):
-            raise NnsciError(f"{path}: entry {key!r}: a count needs `of` (its denominator)")
-        if e["match"] == "noise" and not any(_is_number(e.get(t)) for t in ("tolerance", "rel_tolerance")):
-            raise NnsciError(f"{path}: entry {key!r}: match noise needs a tolerance or rel_tolerance")
-        if e.get("relation") not in (None, "<", ">"):
-            raise NnsciError(f"{path}: entry {key!r}: relation must be '<' or '>'")
-    return book
+    """config/reference/book.yaml, checked with workflow/schemas/book.schema.yaml."""
+    return _read_entries(Path(path or paths.REFERENCE_DIR / "book.yaml"), "book.schema.yaml")
 
 
 def load_stored(scale, reference_dir=None) -> dict:
@@ -131,11 +77,7 @@ def load_stored(scale, reference_dir=None) -> dict:
     root = Path(reference_dir or paths.REFERENCE_DIR) / scale
     out = {}
     for f in sorted(root.glob("*.yaml")):
-        for key, e in _read_yaml_mapping(f).items():
-            if not _is_number(e.get("value")):
-                raise NnsciError(f"{f}: entry {key!r}: value {e.get('value')!r} is not a number")
-            if not _is_number(e.get("tolerance")) or e["tolerance"] < 0:
-                raise NnsciError(f"{f}: entry {key!r}: tolerance must be a number >= 0")
+        for key, e in _read_entries(f, "stored.schema.yaml").items():
             if key in out:
                 raise NnsciError(f"{f}: id {key!r} is also stored in {out[key]['file']}")
             out[key] = dict(e, file=str(f))
@@ -513,7 +455,7 @@ def store(scale, results="results", reference_dir=None, book=None, prune=False, 
         raise NnsciError(f"{results}: no metrics of scale {scale} under {results}/*/metrics/*.json")
     existing = {}
     for f in sorted(root.glob("*.yaml")):
-        existing[f.stem] = _read_yaml_mapping(f)
+        existing[f.stem] = _read_entries(f, "stored.schema.yaml")
     grouped = {}
     for key, number in ours.items():
         grouped.setdefault(_chapter_of(key, number["file"]), {})[key] = number

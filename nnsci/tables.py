@@ -80,4 +80,4 @@ def make_table(name, out, inputs=None, scale=None, metrics=None):
     df, notes, numbers = (tuple(result) + (None, None))[:3] if isinstance(result, tuple) else (result, None, None)
     write_table(df, out, title=name, notes=notes)
     if metrics:
-        write_json(metrics, {"table": name, "scale": scale["name"], "numbers": numbers or {}})
+        write_json(metrics, {"table": name, "scale": scale.name, "numbers": numbers or {}})

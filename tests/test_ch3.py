@@ -67,10 +67,14 @@ def test_more_data_schedule_is_the_scripts():
 
 
 def test_capped_sizes_collapse_and_deduplicate():
-    assert ch3.capped_sizes(ch3.MORE_DATA_SIZES, 2000) == [(100, 100), (200, 200), (500, 500), (1000, 1000),
+    from nnsci.config import Scale
+
+    capped = Scale(name="t").capped_sizes
+    assert capped(ch3.MORE_DATA_SIZES, 2000) == [(100, 100), (200, 200), (500, 500), (1000, 1000),
                                                           (2000, 2000)]
-    assert ch3.capped_sizes([100, 5000, 10000], 3000) == [(100, 100), (5000, 3000)]
-    assert ch3.capped_sizes(ch3.MORE_DATA_SIZES, None)[-1] == (50000, 50000)
+    assert capped([100, 5000, 10000], 3000) == [(100, 100), (5000, 3000)]
+    assert capped(ch3.MORE_DATA_SIZES, None)[-1] == (50000, 50000)
+    assert Scale(name="t", train_size_max=3000).capped_sizes([100, 5000, 10000]) == [(100, 100), (5000, 3000)]
 
 
 def test_training_families_cover_every_our_seed_experiment():

@@ -248,7 +248,7 @@ def test_gif_frames_follow_the_scale(built):
 
     d, scale = built
     with Image.open(d / "create_step_function.gif") as im:
-        assert im.n_frames == scale["gif_frames_max"]
+        assert im.n_frames == scale.gif_frames_max
 
 
 @pytest.mark.parametrize("name", ["design_function.png", "tower_construction.png", "create_step_function.gif"])

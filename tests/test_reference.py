@@ -116,7 +116,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 def test_book_entry_without_a_field_is_named(tmp_path):
     p = tmp_path / "book.yaml"
     p.write_text("a: {value: 1, unit: number, kind: quoted, match: none, catalog: a}\n")
-    with pytest.raises(NnsciError, match=r"book.yaml: entry 'a' lacks book"):
+    with pytest.raises(NnsciError, match=r"book.yaml: entry 'a': lacks book"):
         R.load_book(p)
 
 
@@ -270,7 +270,7 @@ def test_malformed_reference_yaml_names_the_file(tree):
         run_check(tree)
     assert str(bad) in str(e.value) and "\n" not in str(e.value)
     bad.write_text("t.count: {value: 1771}\n")
-    with pytest.raises(NnsciError, match="ch1.yaml: entry 't.count': tolerance"):
+    with pytest.raises(NnsciError, match="ch1.yaml: entry 't.count': lacks tolerance"):
         run_check(tree)
 
 

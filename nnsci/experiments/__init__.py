@@ -12,10 +12,10 @@ from ..config import load_experiments
 from ..errors import NnsciError
 
 
-def n_seeds(spec: dict, scale: dict) -> int:
-    n = int(spec.get("seeds", 1))
-    cap = scale.get("seeds_max")
-    return min(n, int(cap)) if cap else n
+def n_seeds(spec: dict, scale) -> int:
+    from ..config import as_scale
+
+    return as_scale(scale).seeds(int(spec.get("seeds", 1)))
 
 
 def run_ids(experiment: str, scale: dict) -> list[str]:

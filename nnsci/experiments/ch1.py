@@ -75,7 +75,7 @@ def baselines_table(inputs, scale):
     df["book: correct of 10000"] = pd.Series([r[3] for r in rows], dtype=object)
 
     svm_note = ("" if svm["size"] == BOOK_SVM_TRAIN_SIZE else
-                f" **At this scale ({scale['name']}) the SVM was fitted on the first {svm['size']:,} "
+                f" **At this scale ({scale.name}) the SVM was fitted on the first {svm['size']:,} "
                 f"training images, not the book's 50,000, so its count is not comparable with 9,435.**")
     # Chapter 3's more_data_svm.json: the same SVM's validation accuracy by training-set size.
     book_pct = book_value(f"ch3.more_data.svm.size{svm['size']}")

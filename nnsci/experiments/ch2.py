@@ -95,8 +95,7 @@ def compare(sizes, data: Dataset, n_checked: int, seed_sequence, h=1e-6):
 @table("ch2.backprop_cost")
 def backprop_cost_table(inputs, scale):
     d = load_mnist(inputs["mnist"])
-    n_examples = 1000 if scale["name"] == "full" else 100
-    n_checked = 400 if scale["name"] == "full" else 60
+    n_examples, n_checked = scale.gradient_check(1000, 400)
     data = Dataset.classification(to_float(d["training_x"][:n_examples], "float64"), d["training_y"][:n_examples],
                                   10, "float64")
     root = root_seed(inputs)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import load_experiments
+from ..config import as_scale, load_experiments
 from ..errors import NnsciError
 from ..tables import table
 from . import run_ids
@@ -111,24 +111,9 @@ def more_data_epochs_and_lambda(size):
     return 1500000 // size, size * 0.0001
 
 
-def capped_sizes(sizes, cap):
-    """The training-set sizes a scale can tell apart: each size capped at ``cap``, de-duplicated.
-
-    Returns ``[(requested size, effective size)]`` keeping the first requested size for each
-    effective one: at ci (cap 2,000) the sizes 5,000 to 50,000 all train on 2,000 images, so only
-    sizes up to 2,000 are distinct points of the curve."""
-    out, seen = [], set()
-    for s in sizes:
-        eff = min(int(s), int(cap)) if cap else int(s)
-        if eff not in seen:
-            seen.add(eff)
-            out.append((int(s), eff))
-    return out
-
-
 def more_data_our_experiments(scale):
     """The more_data_ours experiments worth training at this scale (one per distinct size)."""
-    return [f"ch3.more_data_ours.n{s}" for s, _ in capped_sizes(MORE_DATA_SIZES, scale.get("train_size_max"))]
+    return [f"ch3.more_data_ours.n{s}" for s, _ in as_scale(scale).capped_sizes(MORE_DATA_SIZES)]
 
 
 def trained_our_experiments(scale):
@@ -674,7 +659,7 @@ def more_data_table(inputs, scale):
                         f"{f['c']:.3f} | {np.sqrt(f['sse'] / len(curves[name]['n'])):.3f} |")
     notes = f"""\
 Sizes: more_data.py's nine, each trained for 1,500,000/size epochs with lambda = size/10,000; a scale
-that caps the training set (ci: {scale.get('train_size_max')}) collapses the larger sizes onto the cap,
+that caps the training set (ci: {scale.train_size_max}) collapses the larger sizes onto the cap,
 so only the distinct sizes are trained (ours) or shown (the replica still trains all nine in the
 script's order, to keep its random streams). Accuracy is on the validation data, once, after the last
 epoch (from the saved weights), as more_data.py measured it. SVM: `rule svm`, the 2014 defaults.

@@ -93,20 +93,19 @@ def validate(spec: dict, run_id: str) -> dict:
     return out
 
 
-def scaled(spec: dict, scale: dict) -> dict:
+def scaled(spec: dict, scale) -> dict:
     """The spec with the scale's numbers applied (epochs, data sizes)."""
+    from ..config import as_scale
+
+    scale = as_scale(scale)
     out = copy.deepcopy(spec)
-    f = float(scale.get("epochs_factor", 1.0))
-    if f != 1.0 or scale.get("epochs_max"):
-        e = max(int(scale.get("epochs_min", 1)), int(round(out["epochs"] * f)))
-        if scale.get("epochs_max"):
-            e = min(e, int(scale["epochs_max"]))
-        out["epochs"] = min(e, out["epochs"]) if out["epochs"] > 0 else 0
-    for key, cap in (("train", "train_size_max"), ("eval", "eval_size_max"), ("probe", "eval_size_max")):
+    out["epochs"] = scale.epochs(out["epochs"])
+    for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval")):
         ref = out.get(key)
-        if ref is not None and scale.get(cap):
-            limit = int(scale[cap])
-            ref["size"] = min(int(ref["size"]), limit) if ref.get("size") else limit
+        if ref is not None:
+            size = scale.size(ref.get("size"), kind)
+            if size is not None:
+                ref["size"] = size
     return out
 
 

@@ -75,8 +75,9 @@ BUMP_COLORS = ["red", "green", "blue", "magenta", "orange"]
 
 
 def gif_frames(scale):
-    cap = (scale or {}).get("gif_frames_max")
-    return min(GIF_FRAMES, int(cap)) if cap else GIF_FRAMES
+    from ..config import as_scale
+
+    return as_scale(scale).gif_frames(GIF_FRAMES)
 
 
 def camera_view(camera=(-0.4, -1.5, 0.8), target=(0.4, 0.0, 0.6)):

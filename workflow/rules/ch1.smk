@@ -18,7 +18,7 @@ CH1_MNIST_FIGURES = [
 CH1_PLOT_FIGURES = ["sigmoid_graph", "step_graph", "valley", "valley_with_ball"]
 
 # The SVM baseline's training-set size: the book's 50,000, capped by the scale.
-SVM_SIZE = min(50000, SCALE_SPEC.get("svm_train_size_max") or 50000)
+SVM_SIZE = SCALE_SPEC.svm_size(50000)
 
 CH1_TARGETS += expand(
     "results/ch1/figures/{name}.png", name=CH1_MNIST_FIGURES + CH1_PLOT_FIGURES

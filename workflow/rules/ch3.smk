@@ -122,10 +122,7 @@ import nnsci.experiments.ch3 as _ch3
 CH3_REPLICAS = _ch3.REPLICAS
 CH3_OURS = _ch3.trained_our_experiments(SCALE_SPEC)
 CH3_FAMILIES = _ch3.training_families(SCALE_SPEC)
-CH3_SVM_SIZES = [
-    eff
-    for _, eff in _ch3.capped_sizes(_ch3.MORE_DATA_SIZES, SCALE_SPEC.get("svm_train_size_max"))
-]
+CH3_SVM_SIZES = SCALE_SPEC.svm_sizes(_ch3.MORE_DATA_SIZES)
 CH3_MORE_DATA_RUNS = ["ch3.more_data"] + _ch3.more_data_our_experiments(SCALE_SPEC)
 
 # figure name -> the experiments whose runs it reads
