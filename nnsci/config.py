@@ -67,7 +67,7 @@ def schema_errors(data, schema_file, source) -> None:
     """Validate ``data`` with the JSON schema ``workflow/schemas/<schema_file>``; one-line error."""
     import jsonschema
 
-    schema = _schema(schema_file)
+    schema = load_schema(schema_file)
     err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if err is not None:
         where = ".".join(str(p) for p in err.absolute_path) or "top level"
@@ -84,7 +84,7 @@ def validate_entries(data, schema_file, path, what="entries") -> dict:
         return {}
     if not isinstance(data, dict):
         raise NnsciError(f"{path}: expected a mapping of ids to {what}")
-    validator = jsonschema.Draft202012Validator(_schema(schema_file))
+    validator = jsonschema.Draft202012Validator(load_schema(schema_file))
     for key, entry in data.items():
         if not isinstance(entry, dict):
             raise NnsciError(f"{path}: entry {key!r} must be a mapping, got {entry!r}")
@@ -102,7 +102,7 @@ def validate_entries(data, schema_file, path, what="entries") -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def _schema(schema_file):
+def load_schema(schema_file):
     return read_yaml(paths.SCHEMAS_DIR / schema_file)
 
 
@@ -110,7 +110,7 @@ def _schema(schema_file):
 # config/config.yaml
 def validate_config(cfg: dict, source="config") -> dict:
     """Check ``cfg`` against the JSON schema; fill defaults; one-line error on a problem."""
-    schema = _schema("config.schema.yaml")
+    schema = load_schema("config.schema.yaml")
     if not isinstance(cfg, dict):
         raise NnsciError(f"{source}: expected a mapping of keys to values")
     unknown = sorted(set(cfg) - set(schema["properties"]))

@@ -77,11 +77,17 @@ def test_capped_sizes_collapse_and_deduplicate():
     assert Scale(name="t", train_size_max=3000).capped_sizes([100, 5000, 10000]) == [(100, 100), (5000, 3000)]
 
 
-def test_training_families_cover_every_our_seed_experiment():
+def test_training_families_cover_every_chapter3_experiment_once():
+    from nnsci.experiments import training_families
+
     for scale in ({"train_size_max": 2000}, {}):
-        fam = ch3.training_families(scale)
+        fam = training_families(scale, "ch3")
         listed = [e for v in fam.values() for e in v]
         assert len(listed) == len(set(listed))
+        assert sorted(listed) == sorted(ch3.REPLICAS + ch3.trained_our_experiments(scale))
+    capped = training_families({"train_size_max": 2000}, "ch3")["ch3.more_data"]
+    assert capped == [f"ch3.more_data_ours.n{s}" for s in (100, 200, 500, 1000, 2000)]
+    assert len(training_families({}, "ch3")["ch3.more_data"]) == 9
 
 
 #### P3.7: the saturating power law

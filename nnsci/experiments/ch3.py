@@ -92,9 +92,6 @@ BOOK_MORE_DATA_SVM = [25.07, 48.93, 75.13, 83.87, 88.49, 91.46, 92.45, 93.47, 94
 REPLICA_SINGLE = ["ch3.overfit1000", "ch3.l2_1000", "ch3.overfit_full", "ch3.l2_full"]
 REPLICA_SCRIPTS = ["ch3.more_data", "ch3.multi_eta", "ch3.winit30", "ch3.winit100"]
 REPLICAS = REPLICA_SINGLE + REPLICA_SCRIPTS
-# One training job per book script; every experiment id in it is its own seeding (fresh streams).
-REPLICA_JOBS = {"overfitting": REPLICA_SINGLE, "more_data": ["ch3.more_data"], "multiple_eta": ["ch3.multi_eta"],
-                "weight_initialization": ["ch3.winit30", "ch3.winit100"]}
 MONITORS = ("evaluation_accuracy", "training_accuracy", "evaluation_cost", "training_cost")
 COST_DECIMALS = 4   # the catalog prints the stored costs to 4 significant figures or so
 
@@ -120,42 +117,6 @@ def trained_our_experiments(scale):
     """Our-seed experiments that the chapter 3 rules train at this scale."""
     keep = set(more_data_our_experiments(scale))
     return [e for e in our_experiments() if not e.startswith("ch3.more_data_ours.") or e in keep]
-
-
-def run_files(experiments, scale):
-    """Every file a training job of these experiments writes (the rules' outputs)."""
-    return [f"results/runs/{r}/{f}" for e in experiments for r in run_ids(e, scale)
-            for f in ("metrics.json", "weights.npz", "provenance.json")]
-
-
-# Our-seed experiments are trained in families, one job (one process) each: at small scales a
-# process start (imports, data, compiled-kernel cache) costs more than the runs, and a family is
-# what one figure or comparison reads. Every our-seed experiment belongs to exactly one family.
-TRAINING_FAMILIES = {
-    "ce": ["ch3.ce30", "ch3.ce100"],
-    "full": ["ch3.overfit_full_ours", "ch3.l2_full_ours"],
-    "l2_100": ["ch3.l2_100", "ch3.l2_100_tuned"],
-    "winit": ["ch3.winit30_new", "ch3.winit30_old", "ch3.winit100_new", "ch3.winit100_old"],
-    "eta": ["ch3.eta0.025", "ch3.eta0.25", "ch3.eta2.5"],
-    "hp": ["ch3.hp.bad", "ch3.hp.784_10_a", "ch3.hp.784_10_b", "ch3.hp.784_10_c", "ch3.hp.784_10_d"],
-    "l1": ["ch3.unregularized", "ch3.l1_0.5", "ch3.l1_2"],
-    "early_a": ["ch3.early_stop", "ch3.windowed"],
-    "early_b": ["ch3.early_stop_b", "ch3.windowed_b"],
-    "early_c": ["ch3.early_stop_c", "ch3.windowed_c"],
-    "schedule": ["ch3.halve_eta", "ch3.momentum0.5", "ch3.momentum0.9"],
-    "more_data": None,   # the distinct sizes at the scale: more_data_our_experiments(scale)
-}
-
-
-def training_families(scale):
-    """{family: [experiments]} at this scale; checks that the families cover every experiment once."""
-    fam = {k: (v if v is not None else more_data_our_experiments(scale)) for k, v in TRAINING_FAMILIES.items()}
-    listed = [e for v in fam.values() for e in v]
-    expected = trained_our_experiments(scale)
-    if sorted(listed) != sorted(expected):
-        missing, extra = set(expected) - set(listed), set(listed) - set(expected)
-        raise NnsciError(f"chapter 3 training families: missing {sorted(missing)}, unknown {sorted(extra)}")
-    return fam
 
 
 # ---------------------------------------------------------------------------------------------

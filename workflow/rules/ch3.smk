@@ -107,13 +107,11 @@ rule ch3_demos_table:
 # ---------------------------------------------------------------------------------------------
 # Trained results (nnsci/experiments/ch3.py, nnsci/figures/ch3.py, config/experiments/ch3.yaml):
 # replicas of the author's seeded scripts, our-seed runs, the problems, more data and P3.7's fits.
-# - Replicas (rng: nielsen) train in one job per book script (overfitting.py's four seedings, the
-#   two weight_initialization.py calls, more_data.py, multiple_eta.py); each seeding gets fresh
-#   streams (nnsci train gives every experiment id its own), each script's runs share them in order.
-# - Our-seed experiments train in families (nnsci/experiments/ch3.py TRAINING_FAMILIES), ONE job
-#   each (`nnsci train ch3.ce30.s0 ch3.ce30.s1 ch3.ce100.s0 ...`): at small scales a process start
-#   costs more than the runs (all of chapter 3 at full scale took 24 min on 2 cores).
-#   `ruleorder` gives these rules the ch3 seed runs over the generic `rule train`.
+# - Every run trains in a training family (the run-spec key `family` in config/experiments/ch3.yaml,
+#   the generic family rule of train.smk): one job per book script for the replicas (overfitting.py's
+#   four seedings, the two weight_initialization.py calls, more_data.py, multiple_eta.py; each seeding
+#   gets fresh streams, each script's runs share them in order), one job per family of our seeds
+#   (all of chapter 3 at full scale took 24 min on 2 cores).
 # - more_data at a scale that caps the training set: sizes above the cap collapse onto it, so only
 #   the distinct sizes of our seeds are trained and the SVM is fitted at the distinct capped sizes;
 #   the replica script still trains all nine sizes in order (its streams depend on that order).
@@ -121,7 +119,6 @@ import nnsci.experiments.ch3 as _ch3
 
 CH3_REPLICAS = _ch3.REPLICAS
 CH3_OURS = _ch3.trained_our_experiments(SCALE_SPEC)
-CH3_FAMILIES = _ch3.training_families(SCALE_SPEC)
 CH3_SVM_SIZES = SCALE_SPEC.svm_sizes(_ch3.MORE_DATA_SIZES)
 CH3_MORE_DATA_RUNS = ["ch3.more_data"] + _ch3.more_data_our_experiments(SCALE_SPEC)
 
@@ -160,52 +157,6 @@ CH3_TARGETS += expand(
         "metrics/more_data.json",
     ],
 )
-
-
-for _script, _experiments in _ch3.REPLICA_JOBS.items():
-
-    rule:
-        name:
-            f"ch3_replica_{_script}"
-        conda:
-            "../../environment.yml"
-        input:
-            mnist=MNIST,
-        output:
-            _ch3.run_files(_experiments, SCALE_SPEC),
-        log:
-            f"logs/runs/ch3.replica_{_script}.log",
-        params:
-            experiments=" ".join(_experiments),
-            engine_hash=engine_hash(),
-            opts=RUN_OPTS,
-        threads: config["threads"]
-        shell:
-            "nnsci train {params.experiments} --input mnist={input.mnist} {params.opts} > {log} 2>&1"
-
-
-for _family, _experiments in CH3_FAMILIES.items():
-
-    rule:
-        name:
-            f"ch3_train_{_family}"
-        conda:
-            "../../environment.yml"
-        input:
-            mnist=MNIST,
-        output:
-            _ch3.run_files(_experiments, SCALE_SPEC),
-        log:
-            f"logs/runs/ch3.family_{_family}.log",
-        params:
-            runs=" ".join(r for e in _experiments for r in run_ids(e)),
-            engine_hash=engine_hash(),
-            opts=RUN_OPTS,
-        threads: config["threads"]
-        shell:
-            "nnsci train {params.runs} --input mnist={input.mnist} {params.opts} > {log} 2>&1"
-
-    workflow.ruleorder(f"ch3_train_{_family}", "train")   # `ruleorder: a > b` with a computed name
 
 
 rule ch3_run_figure:
