@@ -26,6 +26,7 @@ and data, so it is only informational there."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -58,8 +59,19 @@ DEFAULT_REL = 1e-6
 # --------------------------------------------------------------------------------------
 
 def _read_entries(path, schema_file) -> dict:
-    """A YAML file of ``{id: entry}`` (read once per process, duplicate ids refused), each entry
-    checked with a JSON schema; a one-line NnsciError naming the file otherwise."""
+    """A YAML file of ``{id: entry}`` (read and checked once per process, duplicate ids refused),
+    each entry checked with a JSON schema; a one-line NnsciError naming the file otherwise.
+    The entries are shared: callers read them."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise NnsciError(f"{path}: file not found") from None
+    return dict(_checked_entries(str(path), schema_file, st.st_mtime_ns, st.st_ctime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_entries(path, schema_file, *stamp):
     return validate_entries(read_yaml(path), schema_file, Path(path), "entries")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nnsci.config import load_experiments
-from nnsci.experiments import ch3
+from nnsci.experiments import ch3, ch3_runs, ch3_stats
 from nnsci.experiments.spec import scaled, validate
 
 
@@ -39,7 +39,7 @@ def test_replica_seedings_follow_the_scripts():
     """One seeding per run function: overfitting.py's four runs are separate experiments; more_data,
     multiple_eta and weight_initialization (per call) are scripts; only the last two share one list."""
     specs = load_experiments("ch3")
-    for e in ch3.REPLICA_SINGLE:
+    for e in ch3_runs.REPLICA_SINGLE:
         assert specs[e]["rng"] == "nielsen" and "runs" not in specs[e]
         assert specs[e]["init"] == ["default", "large"] and specs[e]["dtype"] == "float64"
     assert specs["ch3.more_data"].get("list", "slice") == "slice"
@@ -56,11 +56,11 @@ def test_replica_seedings_follow_the_scripts():
 def test_more_data_schedule_is_the_scripts():
     """num_epochs = 1500000/size and lambda = size*0.0001 (more_data.py), for the nine sizes."""
     epochs = [15000, 7500, 3000, 1500, 750, 300, 150, 75, 30]   # the catalog's list
-    assert [ch3.more_data_epochs_and_lambda(s)[0] for s in ch3.MORE_DATA_SIZES] == epochs
-    assert ch3.more_data_epochs_and_lambda(50000)[1] == pytest.approx(5.0)
+    assert [ch3_runs.more_data_epochs_and_lambda(s)[0] for s in ch3_runs.MORE_DATA_SIZES] == epochs
+    assert ch3_runs.more_data_epochs_and_lambda(50000)[1] == pytest.approx(5.0)
     specs = load_experiments("ch3")
-    for run, size in zip(specs["ch3.more_data"]["runs"], ch3.MORE_DATA_SIZES):
-        e, lam = ch3.more_data_epochs_and_lambda(size)
+    for run, size in zip(specs["ch3.more_data"]["runs"], ch3_runs.MORE_DATA_SIZES):
+        e, lam = ch3_runs.more_data_epochs_and_lambda(size)
         assert run["train"]["size"] == size and run["epochs"] == e and run["lmbda"] == pytest.approx(lam)
         ours = specs[f"ch3.more_data_ours.n{size}"]
         assert ours["train"]["size"] == size and ours["epochs"] == e and ours["lmbda"] == pytest.approx(lam)
@@ -70,10 +70,10 @@ def test_capped_sizes_collapse_and_deduplicate():
     from nnsci.config import Scale
 
     capped = Scale(name="t").capped_sizes
-    assert capped(ch3.MORE_DATA_SIZES, 2000) == [(100, 100), (200, 200), (500, 500), (1000, 1000),
+    assert capped(ch3_runs.MORE_DATA_SIZES, 2000) == [(100, 100), (200, 200), (500, 500), (1000, 1000),
                                                           (2000, 2000)]
     assert capped([100, 5000, 10000], 3000) == [(100, 100), (5000, 3000)]
-    assert capped(ch3.MORE_DATA_SIZES, None)[-1] == (50000, 50000)
+    assert capped(ch3_runs.MORE_DATA_SIZES, None)[-1] == (50000, 50000)
     assert Scale(name="t", train_size_max=3000).capped_sizes([100, 5000, 10000]) == [(100, 100), (5000, 3000)]
 
 
@@ -84,7 +84,7 @@ def test_training_families_cover_every_chapter3_experiment_once():
         fam = training_families(scale, "ch3")
         listed = [e for v in fam.values() for e in v]
         assert len(listed) == len(set(listed))
-        assert sorted(listed) == sorted(ch3.REPLICAS + ch3.trained_our_experiments(scale))
+        assert sorted(listed) == sorted(ch3_runs.REPLICAS + ch3_runs.trained_our_experiments(scale))
     capped = training_families({"train_size_max": 2000}, "ch3")["ch3.more_data"]
     assert capped == [f"ch3.more_data_ours.n{s}" for s in (100, 200, 500, 1000, 2000)]
     assert len(training_families({}, "ch3")["ch3.more_data"]) == 9
@@ -92,23 +92,23 @@ def test_training_families_cover_every_chapter3_experiment_once():
 
 #### P3.7: the saturating power law
 def test_power_law_fit_recovers_known_parameters():
-    n = np.array(ch3.MORE_DATA_SIZES, float)
+    n = np.array(ch3_runs.MORE_DATA_SIZES, float)
     truth = {"a": 97.0, "b": 400.0, "c": 0.55}
-    f = ch3.fit_power_law(n, ch3.power_law(n, truth))
+    f = ch3_stats.fit_power_law(n, ch3_stats.power_law(n, truth))
     assert f["a"] == pytest.approx(97.0, abs=0.02)
     assert f["b"] == pytest.approx(400.0, rel=0.01)
     assert f["c"] == pytest.approx(0.55, abs=0.003)
     # with noise, the bootstrap interval holds the truth
     rng = np.random.default_rng(1)
-    seeds = ch3.power_law(n, truth)[:, None] + rng.normal(0, 0.2, (len(n), 5))
-    boot = ch3.bootstrap_power_law(n, seeds.mean(axis=1), seeds, reps=60)
+    seeds = ch3_stats.power_law(n, truth)[:, None] + rng.normal(0, 0.2, (len(n), 5))
+    boot = ch3_stats.bootstrap_power_law(n, seeds.mean(axis=1), seeds, reps=60)
     assert np.percentile(boot["a"], 2.5) - 0.5 < 97.0 < np.percentile(boot["a"], 97.5) + 0.5
 
 
 def test_power_law_asymptote_is_bounded_by_100():
     n = np.array([100, 200, 500, 1000, 2000], float)
     acc = 30 + 10 * np.log(n)       # grows without bound: the free fit would pass 100
-    f = ch3.fit_power_law(n, acc)
+    f = ch3_stats.fit_power_law(n, acc)
     assert f["a"] <= 100.0
 
 
@@ -116,7 +116,7 @@ def test_power_law_needs_four_sizes():
     from nnsci.errors import NnsciError
 
     with pytest.raises(NnsciError, match="at least 4"):
-        ch3.fit_power_law([100, 200, 500], [60, 70, 80])
+        ch3_stats.fit_power_law([100, 200, 500], [60, 70, 80])
 
 
 #### The table, from synthetic metrics
@@ -135,7 +135,7 @@ def test_results_table_builds_from_synthetic_metrics(tmp_path):
 
     scale = {"seeds_max": 2}
     specs = load_experiments("ch3")
-    book = ch3.BOOK
+    book = ch3_runs.book_series()
     # overfit1000 shaped like the book's landmarks: 400 epochs, peak 8227 at 374
     ev = [8000] * 400
     for e, v in book["ch3.overfit1000"]["evaluation_accuracy"].items():
@@ -155,7 +155,7 @@ def test_results_table_builds_from_synthetic_metrics(tmp_path):
         _write_run(tmp_path, rid, {}, 50000, 10000, [9000, 9100])
     for rid in run_ids("ch3.multi_eta", scale):
         _write_run(tmp_path, rid, {}, 50000, 0, [], tc=[0.8, 0.7])
-    for exp in ch3.our_experiments():
+    for exp in ch3_runs.our_experiments():
         for k, rid in enumerate(run_ids(exp, scale)):
             if exp.startswith("ch3.eta"):
                 _write_run(tmp_path, rid, specs[exp], 50000, 0, [], tc=[0.6, 0.5 + k / 100])
@@ -167,6 +167,8 @@ def test_results_table_builds_from_synthetic_metrics(tmp_path):
     assert numbers["ch3.overfit1000.gap"] == pytest.approx(17.73)
     assert numbers["ch3.overfit1000.test_acc.epoch2"] == {"value": 6970, "of": 10000}
     assert numbers["ch3.overfit1000.train_acc.first_full_epoch"] == 67
+    # the book's "error rate 3.18%" is 100 minus the best-of-three accuracy
+    assert numbers["ch3.ce100.error_rate"] == pytest.approx(100.0 - numbers["ch3.ce100.best"])
     assert numbers["ch3.overfit1000.test_cost.min_epoch"] == 14
     assert numbers["ch3.overfit1000.evaluation_accuracy.book_epochs_exact"] == 7
     assert numbers["ch3.ce30.best"] == pytest.approx(95.10)   # best of first 3 seeds: 9510/10000

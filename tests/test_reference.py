@@ -327,3 +327,25 @@ def test_store_is_idempotent_and_keeps_reviewed_units(tree):
     path.write_text(reviewed)
     R.store("ci", results=tree["results"], reference_dir=tree["ref"])
     assert path.read_text() == reviewed
+
+
+def test_book_series_agree_with_book_yaml():
+    """config/reference/book_series.yaml (the author's stored series) and book.yaml (the printed
+    numbers) are two data files: wherever both give an epoch's value they must agree."""
+    from nnsci.config import read_yaml
+    from nnsci import paths
+
+    series = read_yaml(paths.REFERENCE_DIR / "book_series.yaml")
+    kinds = {"evaluation_accuracy": "test_acc", "training_accuracy": "train_acc",
+             "evaluation_cost": "test_cost", "training_cost": "train_cost"}
+    compared = 0
+    for run, monitors in series.items():
+        for kind, values in monitors.items():
+            pairs = values.items() if isinstance(values, dict) else enumerate(values)
+            for epoch, v in pairs:
+                for key in (f"{run}.{kinds[kind]}.epoch{epoch}", f"{run}.epoch{epoch}"):
+                    if key in BOOK and (key.endswith(f"{kinds[kind]}.epoch{epoch}") or
+                                        run.startswith(("ch3.winit", "ch3.multi_eta"))):
+                        assert BOOK[key]["value"] == pytest.approx(v), key
+                        compared += 1
+    assert compared >= 30

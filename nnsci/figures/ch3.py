@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments import ch3 as exp3
+from ..experiments import ch3_runs, ch3_stats
 from ..experiments import run_ids
 from ..experiments.summary import accuracy_percent, load_runs
 from . import figure
@@ -28,10 +28,10 @@ def _from_epoch(n_epochs, book_min):
 
 
 def _book_points(run, kind, scale_to=1.0):
-    series = exp3.BOOK.get(run, {}).get(kind)
+    series = ch3_runs.book_series().get(run, {}).get(kind)
     if series is None:
         return None, None
-    pairs = sorted(exp3._book_pairs(series))
+    pairs = sorted(ch3_stats._book_pairs(series))
     return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs], float) * scale_to
 
 
@@ -155,7 +155,7 @@ def multiple_eta(out, inputs, scale):
 
 # ---- more data --------------------------------------------------------------------------------
 def _more_data(out, inputs, scale, log, comparison=False, fit=False):
-    curves = exp3.more_data_curves(inputs, scale)
+    curves = ch3_runs.more_data_curves(inputs, scale)
     fig, ax = new_figure(figsize=(6, 4))
     if comparison or fit:
         names = [("replica", BLUE, "Neural network accuracy (%)"), ("svm", ORANGE, "SVM accuracy (%)")]
@@ -179,12 +179,12 @@ def _more_data(out, inputs, scale, log, comparison=False, fit=False):
     if fit:
         grid = np.logspace(2, np.log10(5e5), 200)
         for name, color in (("ours", BLUE), ("svm", ORANGE), ("book_nn", GREY)):
-            f = exp3.fit_with_band(curves[name]) if name in curves else None
+            f = ch3_stats.fit_with_band(curves[name]) if name in curves else None
             if f is None:
                 continue
-            ys = np.array([exp3.power_law(grid, {"a": a, "b": b, "c": c})
+            ys = np.array([ch3_stats.power_law(grid, {"a": a, "b": b, "c": c})
                            for a, b, c in zip(f["boot"]["a"], f["boot"]["b"], f["boot"]["c"])])
-            ax.plot(grid, exp3.power_law(grid, f), color=color, lw=0.8,
+            ax.plot(grid, ch3_stats.power_law(grid, f), color=color, lw=0.8,
                     label=f"{name} fit: a = {f['a']:.1f}%")
             if len(ys) > 2:
                 ax.fill_between(grid, np.percentile(ys, 16, axis=0), np.percentile(ys, 84, axis=0),

@@ -115,7 +115,7 @@ rule ch3_demos_table:
 # - more_data at a scale that caps the training set: sizes above the cap collapse onto it, so only
 #   the distinct sizes of our seeds are trained and the SVM is fitted at the distinct capped sizes;
 #   the replica script still trains all nine sizes in order (its streams depend on that order).
-import nnsci.experiments.ch3 as _ch3
+import nnsci.experiments.ch3_runs as _ch3
 
 CH3_REPLICAS = _ch3.REPLICAS
 CH3_OURS = _ch3.trained_our_experiments(SCALE_SPEC)
