@@ -77,11 +77,12 @@ def cmd_train(a):
 
 
 def cmd_check(a):
-    from .reference import check
+    from .check import check
 
     ok = check(a.scale, a.out, results=a.results, inputs=_kv(a.input))
     if not ok and a.strict:
-        raise NnsciError(f"results differ from the stored reference metrics; see {a.out}")
+        raise NnsciError(f"results differ from the stored reference metrics, or a book number is missing; "
+                         f"see {a.out}")
 
 
 def cmd_reference(a):

@@ -44,21 +44,28 @@ def load_all():
     return TABLES
 
 
+def markdown_table(columns, rows, cell=None) -> str:
+    """The one Markdown table writer: a GitHub-flavoured table of ``rows`` (sequences of values)
+    under ``columns``; ``cell`` turns a value into text (default: str); a | in a cell is escaped."""
+    cell = cell or str
+    cols = [str(c) for c in columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(cell(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def to_markdown(df, float_format="{:.4g}") -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    """A DataFrame as a Markdown table: floats by ``float_format``, None and NaN empty."""
 
     def cell(v):
         if v is None or (isinstance(v, float) and v != v):
             return ""
         if isinstance(v, float):
             return float_format.format(v)
-        return str(v).replace("|", "\\|")
+        return str(v)
 
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+    return markdown_table(df.columns, df.itertuples(index=False), cell)
 
 
 def write_table(df, md_path, title=None, notes=None):

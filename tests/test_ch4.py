@@ -13,6 +13,7 @@ import pytest
 from nnsci import universality as U
 from nnsci.config import load_scale
 from nnsci.figures import FIGURES, load_all
+from nnsci.experiments import ch4 as ch4_numbers
 from nnsci.figures import ch4
 
 
@@ -267,3 +268,17 @@ def test_numbers_table():
     assert numbers["ch4.challenge"] == pytest.approx(0.372, abs=5e-4)
     assert numbers["ch4.tower.threshold"] == pytest.approx(-15)
     assert numbers["ch4.bump"] == pytest.approx(0.8)
+
+
+def test_numbers_the_build_used_to_miss_are_the_books():
+    """ch4.f_without_x.min and the per-bin means of the challenge (book.yaml, from the catalog's
+    arithmetic), the caveat (3 hidden neurons worse than 5) and the fix-up's "roughly 2x"."""
+    from nnsci.reference import load_book
+
+    book = load_book()
+    rows = {r[0]: r[2] for r in ch4_numbers.numbers()}
+    assert round(rows["ch4.f_without_x.min"], 3) == book["ch4.f_without_x.min"]["value"]
+    for i in range(1, 6):
+        assert round(rows[f"ch4.challenge.mean{i}"], 3) == pytest.approx(book[f"ch4.challenge.mean{i}"]["value"])
+    assert rows["ch4.caveat.eps3"] > rows["ch4.caveat.eps5"] > 0
+    assert rows["ch4.fix.factor"] == pytest.approx(2.0, rel=0.25)
