@@ -1,0 +1,150 @@
+"""Same seed, same bytes, on every machine (nnsci.cpu_target).
+
+The hashes below are the sha256 of trained weights from the pinned x86-64-v3
+build (commit 2156fab, stored and reviewed like the reference metrics). Any
+x86-64-v3 machine that runs this suite must reproduce them bit for bit; a
+machine that cannot run the pinned build skips them (its results are only
+compared within tolerances)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from nnsci import cpu_target
+from nnsci.errors import NnsciError
+
+PINNED = cpu_target.is_pinned()
+needs_pin = pytest.mark.skipif(not PINNED, reason="this machine does not run the pinned x86-64-v3 build")
+
+# sha256 over the weight and bias arrays of weights.npz (W1, b1, W2, b2, ... in that order, raw bytes).
+# For comparison, this machine's own host build (NNSCI_CPU_TARGET=host, AVX-512) gives other bytes:
+# c46c6a21..., 2bc0246c... and a5ce28b4... for the three runs.
+EXPECTED = {
+    # dense, our seeds, float32: chapter 1's [784, 30, 10] at ci scale (2,000 images, 3 epochs)
+    "ch1.net30.s0": "0b1bb948aa2d41e200e8fd9475bbcc8e37e7378c77c039fda23303e4ca670cdd",
+    # the book's seeded overfitting script (replica mode, float64): 1,000 images, 3 epochs at ci scale
+    "ch3.overfit1000": "59293a74b0a9ffd36888229c3bb943139b864297a533250179744b55b2a09da7",
+}
+# dense with dropout (network3's rule) and L2, through the engine's API: see _dropout_run
+EXPECTED_DROPOUT = "7b5087fd453e8d42c73810a40073bcc4f22a011b12a57095a93bc5b47a322b31"
+
+
+def params_sha256(arrays) -> str:
+    h = hashlib.sha256()
+    layers = sorted(int(k[1:]) for k in arrays if k.startswith("W") and k[1:].isdigit())
+    for l in layers:
+        for name in (f"W{l}", f"b{l}"):
+            h.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return h.hexdigest()
+
+
+def _env(**extra):
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
+
+
+@needs_pin
+def test_trained_weights_have_the_stored_bytes(tmp_path, mnist_npz):
+    """`nnsci train` in a fresh process, as the pipeline runs it, at ci scale."""
+    cmd = [sys.executable, "-m", "nnsci.cli", "train", *EXPECTED, "--input", f"mnist={mnist_npz}",
+           "--scale", "ci", "--results", str(tmp_path)]
+    r = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for run, expected in EXPECTED.items():
+        with np.load(tmp_path / "runs" / run / "weights.npz") as z:
+            assert params_sha256(z) == expected, run
+        prov = json.loads((tmp_path / "runs" / run / "provenance.json").read_text())
+        assert prov["compile_target"]["cpu_name"] == cpu_target.PINNED_CPU
+        assert prov["compile_target"]["pinned"] is True
+
+
+def _dropout_run(mnist_npz):
+    from nnsci.data.mnist import to_float
+    from nnsci.engine import Dataset, Network, Options, OurStreams, sgd
+
+    with np.load(mnist_npz) as z:
+        x, y = to_float(z["training_x"][:1000]), z["training_y"][:1000]
+    data = Dataset.classification(x, y, 10, "float32")
+    net = Network([784, 30, 10], "sigmoid", "softmax", "log_likelihood", "float32", dropout=[0.2, 0.5])
+    streams = OurStreams(np.random.SeedSequence(20261128))
+    net.initialize("default", streams.normal)
+    sgd(net, data, 2, 10, 0.5, streams, options=Options(lmbda=1.0))
+    return params_sha256({**{f"W{l}": net.weights(l) for l in range(1, net.L + 1)},
+                          **{f"b{l}": net.biases(l) for l in range(1, net.L + 1)}})
+
+
+@needs_pin
+def test_dropout_run_has_the_stored_bytes(mnist_npz):
+    assert _dropout_run(mnist_npz) == EXPECTED_DROPOUT
+
+
+def _target_in_fresh_process(prelude="", **env):
+    code = prelude + textwrap.dedent("""
+        import json
+        import nnsci.engine  # compiles nothing yet; numba is configured on import of nnsci
+        from nnsci.cpu_target import compile_target
+        print(json.dumps(compile_target()))
+    """)
+    r = subprocess.run([sys.executable, "-c", code], env=_env(**env), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+@needs_pin
+def test_a_fresh_process_compiles_for_the_pinned_target():
+    # even when the user's environment asks numba for something else
+    target, err = _target_in_fresh_process(NUMBA_CPU_NAME="skylake-avx512", NUMBA_CPU_FEATURES="+avx512f")
+    assert target["cpu_name"] == "x86-64-v3" and target["cpu_features"] == "" and target["pinned"] is True
+    assert "warning" not in err
+
+
+def test_host_opt_out_compiles_for_this_cpu():
+    target, err = _target_in_fresh_process(NNSCI_CPU_TARGET="host")
+    assert target["pinned"] is False and target["cpu_name"] == target["host_cpu"]
+    assert "warning" not in err      # asked for: no warning
+
+
+def test_a_cpu_without_x86_64_v3_runs_with_a_one_line_warning():
+    # LLVM reports a host without AVX2 and FMA (an older x86-64): nnsci must not pin, and says why once
+    prelude = textwrap.dedent("""
+        import llvmlite.binding as ll
+        _features = ll.get_host_cpu_features
+        def _old_cpu():
+            f = _features()
+            for k in ("avx2", "fma"):
+                f[k] = False
+            return f
+        ll.get_host_cpu_features = _old_cpu
+    """)
+    target, err = _target_in_fresh_process(prelude)
+    assert target["pinned"] is False
+    lines = [l for l in err.splitlines() if "warning" in l]
+    assert len(lines) == 1
+    assert "lacks avx2, fma" in lines[0] and "not be bit-identical" in lines[0]
+
+
+def test_decide():
+    v3 = set(cpu_target.X86_64_V3)
+    assert cpu_target.decide("pinned", "x86_64", v3 | {"avx512f"}) == (True, "")
+    assert cpu_target.decide("pinned", "aarch64", v3)[0] is False
+    assert "lacks movbe" in cpu_target.decide("pinned", "x86_64", v3 - {"movbe"})[1]
+    assert cpu_target.decide("host", "x86_64", v3)[0] is False
+    with pytest.raises(NnsciError, match="NNSCI_CPU_TARGET"):
+        cpu_target.decide("native", "x86_64", v3)
+
+
+def test_engine_hash_depends_on_the_compile_target():
+    code = "from nnsci.provenance import engine_source_hash; print(engine_source_hash('cpu'))"
+    hashes = {subprocess.run([sys.executable, "-c", code], env=_env(NNSCI_CPU_TARGET=t), capture_output=True,
+                             text=True, timeout=60).stdout.strip() for t in ("pinned", "host")}
+    assert len(hashes) == 2
