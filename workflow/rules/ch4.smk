@@ -3,9 +3,9 @@
 
 import re
 
-import nnsci.figures.ch4
+import nnsci.figures.ch4_catalog
 
-CH4_FIGURES = nnsci.figures.ch4.figure_files()  # e.g. function.png, create_step_function.gif
+CH4_FIGURES = nnsci.figures.ch4_catalog.figure_files()  # e.g. function.png, create_step_function.gif
 
 CH4_TARGETS = expand("results/ch4/figures/{f}", f=CH4_FIGURES)
 CH4_TARGETS += [
