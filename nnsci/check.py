@@ -136,7 +136,8 @@ def render_markdown(scale, stored_rows, book_rows, unstored_ids, mode=""):
 
 
 def render_csv(rows) -> str:
-    cols = ["section", "id", "chapter", "unit", "book", "ours", "stored", "tolerance", "match", "status", "note", "wording"]
+    cols = ["section", "id", "chapter", "unit", "book", "ours", "stored", "tolerance", "match", "status", "note",
+            "wording"]
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()

@@ -13,35 +13,14 @@ A chapter module (``nnsci/experiments/chN.py``) registers a builder with
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
-from .errors import NnsciError
 from .io import write_text
+from .registry import Registry
 
-TABLES: dict = {}
-
-
-def table(name):
-    """Register ``fn(inputs, scale) -> (DataFrame, notes)`` as the table ``name``."""
-
-    def register(fn):
-        if name in TABLES:
-            raise RuntimeError(f"table {name!r} registered twice")
-        TABLES[name] = fn
-        return fn
-
-    return register
-
-
-def load_all():
-    from . import experiments
-
-    for m in pkgutil.iter_modules(experiments.__path__):
-        if m.name.startswith("ch"):
-            importlib.import_module(f"{experiments.__name__}.{m.name}")
-    return TABLES
+TABLES = Registry("table", "nnsci.experiments")
+table = TABLES.register       # ``@table("ch1.baselines")`` registers ``fn(inputs, scale)``
+load_all = TABLES.load_all
 
 
 def markdown_table(columns, rows, cell=None) -> str:
@@ -79,11 +58,9 @@ def make_table(name, out, inputs=None, scale=None, metrics=None):
     from .config import load_config, load_scale
     from .io import write_json
 
-    load_all()
-    if name not in TABLES:
-        raise NnsciError(f"unknown table {name!r}; known: {', '.join(sorted(TABLES))}")
+    build = TABLES.lookup(name)
     scale = load_scale(scale or load_config()["scale"])
-    result = TABLES[name](inputs or {}, scale)
+    result = build(inputs or {}, scale)
     df, notes, numbers = (tuple(result) + (None, None))[:3] if isinstance(result, tuple) else (result, None, None)
     write_table(df, out, title=name, notes=notes)
     if metrics:

@@ -179,3 +179,14 @@ def test_results_table_builds_from_synthetic_metrics(tmp_path):
     assert numbers["ch3.params.net30"] == 23860 and numbers["ch3.params.net100"] == 79510
     assert "ch3.overfit1000" in set(df["run"]) and "ch3.momentum0.9" in set(df["run"])
     assert "P3.1 (L1)" in notes and "does NOT beat" in notes   # equal synthetic curves: no gain
+
+
+def test_figure_runs_are_registered_figures_of_chapter3_experiments():
+    from nnsci.config import load_experiments as load
+    from nnsci.figures import FIGURES, load_all
+
+    load_all()
+    specs = load("ch3")
+    for name, experiments in ch3_runs.FIGURE_RUNS.items():
+        assert f"ch3.{name}" in FIGURES
+        assert all(e in specs for e in experiments)

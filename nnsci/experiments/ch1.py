@@ -79,7 +79,8 @@ def baselines_table(inputs, scale):
     # Chapter 3's more_data_svm.json: the same SVM's validation accuracy by training-set size.
     book_pct = book_value(f"ch3.more_data.svm.size{svm['size']}")
     book_validation = (f"the book's chapter 3 (more_data_svm.json) gives {book_pct}% at this size"
-                       if book_pct is not None else f"the book's chapter 3 gives {book_value('ch3.more_data.svm.size50000')}% at 50,000")
+                       if book_pct is not None else
+                       f"the book's chapter 3 gives {book_value('ch3.more_data.svm.size50000')}% at 50,000")
     notes = f"""
 All counts are on the {n_test:,} test images; "training images" is how many of the
 {n_train:,} training images the baseline was fitted on.

@@ -23,6 +23,28 @@ from .summary import book_value, load_runs
 
 MORE_DATA_SIZES = [100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
 
+# Figure name (results/ch3/figures/<name>.png, registry id ch3.<name>) -> the experiments whose runs
+# it reads, in the order it draws them: written once, read by the rules (their inputs) and by
+# figures/ch3.py (what it draws). The more_data figures read the more-data curves instead.
+FIGURE_RUNS = {
+    "overfitting1": ["ch3.overfit1000"],
+    "overfitting2": ["ch3.overfit1000"],
+    "overfitting3": ["ch3.overfit1000"],
+    "overfitting4": ["ch3.overfit1000"],
+    "overfitting_full": ["ch3.overfit_full"],
+    "regularized1": ["ch3.l2_1000"],
+    "regularized2": ["ch3.l2_1000"],
+    "regularized_full": ["ch3.l2_full"],
+    "weight_initialization_30": ["ch3.winit30"],
+    "weight_initialization_100": ["ch3.winit100"],
+    "multiple_eta": ["ch3.multi_eta"],
+    "l1": ["ch3.unregularized", "ch3.l1_0.5", "ch3.l1_2"],
+    "early_stopping": ["ch3.early_stop", "ch3.windowed", "ch3.early_stop_b", "ch3.windowed_b",
+                       "ch3.early_stop_c", "ch3.windowed_c"],
+    "halve_eta": ["ch3.early_stop", "ch3.halve_eta"],
+    "momentum": ["ch3.winit30_new", "ch3.momentum0.5", "ch3.momentum0.9"],
+}
+
 
 @functools.lru_cache(maxsize=None)
 def book_series() -> dict:

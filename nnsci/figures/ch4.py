@@ -4,7 +4,8 @@ Each figure is the book's interactive figure in its default state (catalog §2.3
 named after the book's element or image file; the maths is in
 :mod:`nnsci.universality`, this module only draws. Where the book pairs a network
 diagram with a graph, the diagram is drawn from the same parameters as the graph.
-Two-input figures are in figures/ch4_xy.py. The videos of the book are animated GIFs of the catalogued parameter sweeps."""
+Two-input figures are in figures/ch4_xy.py. The videos of the book are animated GIFs
+of the catalogued parameter sweeps."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ import numpy as np
 
 from .. import universality as U
 from . import figure, style
-from .style import BLUE, plt
-from .ch4_draw import (
-    FIVE_BUMPS_SEED, GIF_DPI, fmt, fmt_num, gif_frames, graph, jump_grid, new_panel, one_input_net,
-)
+from .style import BLUE
+from .ch4_draw import FIVE_BUMPS_SEED, fmt, fmt_num, gif_frames, graph, jump_grid, new_panel, one_input_net, video
 
 
 # -- f(x) and the single neuron ------------------------------------------------------
@@ -75,13 +74,8 @@ def create_step_sweep(n):
 @figure("ch4.create_step_function")
 def create_step_function(out, inputs, scale):
     """fig4.08 (video): the neuron becomes a step as w grows."""
-    frames = []
-    for w, b in zip(*create_step_sweep(gif_frames(scale))):
-        fig, net, ax = new_panel(dpi=GIF_DPI)
-        draw_neuron(net, ax, round(float(w), 1), round(float(b), 1))
-        frames.append(style.canvas_rgb(fig))
-        plt.close(fig)
-    style.save_gif(frames, out, duration_ms=120)
+    frames = [(round(float(w), 1), round(float(b), 1)) for w, b in zip(*create_step_sweep(gif_frames(scale)))]
+    video(out, draw_neuron, frames)
 
 
 # -- steps and bumps (ideal steps, as the book's widgets draw them) --------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import style
 from .style import ORANGE, plt
 
 # The book's five-bump widget starts from random heights; ours are one fixed draw.
@@ -168,3 +169,20 @@ def fmt(v, digits=2):
 
 def fmt_num(v):
     return f"{v:g}".replace("-", "\u2212")
+
+
+def still(out, draw, *args, three_d=False):
+    """One panel: ``draw(net, ax, *args)`` on a new panel, saved to ``out``."""
+    fig, net, ax = new_panel(three_d=three_d)
+    draw(net, ax, *args)
+    style.save(fig, out)
+
+
+def video(out, draw, frames, three_d=False):
+    """One of the book's videos: a GIF frame of ``draw(net, ax, *args)`` for each args of ``frames``."""
+    def one(args):
+        fig, net, ax = new_panel(three_d=three_d, dpi=GIF_DPI)
+        draw(net, ax, *args)
+        return fig
+
+    style.animate(out, frames, one, duration_ms=120)

@@ -9,8 +9,8 @@ from .. import universality as U
 from . import figure, style
 from .style import BLUE, plt
 from .ch4_draw import (
-    BUMP_COLORS, GIF_DPI, draw_network, fmt, fmt_num, gif_frames, graph, new_panel, surface,
-    surface_grid, two_input_net,
+    BUMP_COLORS, draw_network, fmt, fmt_num, gif_frames, graph, new_panel, still, surface, surface_grid,
+    two_input_net, video,
 )
 
 
@@ -28,9 +28,7 @@ def draw_xy_neuron(net, ax, w1, b):
 @figure("ch4.ti_graph")
 def ti_graph(out, inputs, scale):
     """fig4.21: σ(w1 x + b) with w1 = 8, b = -5, w2 = 0: y makes no difference."""
-    fig, net, ax = new_panel(three_d=True)
-    draw_xy_neuron(net, ax, 8, -5)
-    style.save(fig, out)
+    still(out, draw_xy_neuron, 8, -5, three_d=True)
 
 
 def step_3d_sweep(n):
@@ -42,60 +40,51 @@ def step_3d_sweep(n):
 @figure("ch4.step_3d")
 def step_3d(out, inputs, scale):
     """fig4.22 (video): the two-input neuron becomes a step in x as w1 grows."""
-    frames = []
-    for w, b in zip(*step_3d_sweep(gif_frames(scale))):
-        fig, net, ax = new_panel(three_d=True, dpi=GIF_DPI)
-        draw_xy_neuron(net, ax, round(float(w), 1), round(float(b), 1))
-        frames.append(style.canvas_rgb(fig))
-        plt.close(fig)
-    style.save_gif(frames, out, duration_ms=120)
+    frames = [(round(float(w), 1), round(float(b), 1)) for w, b in zip(*step_3d_sweep(gif_frames(scale)))]
+    video(out, draw_xy_neuron, frames, three_d=True)
 
 
-def draw_xy_step(out, axis):
+def draw_xy(out, axis, bump=False):
+    """The two-input network and its surface: a step at s = 0.50, or (``bump``) h = 0.6 between
+    0.30 and 0.70, in x or in y (the hidden neurons then read y)."""
     fig, net, ax = new_panel(three_d=True)
-    s = 0.5
-    two_input_net(net, 2, inside={0: fmt(s)}, from_y={0} if axis == "y" else ())
-    net.text(0.1, -1.3, f"step in {axis}", fontsize=8)
-    g = surface_grid(s)
-    x, y = (g, np.array([0.0, 1.0])) if axis == "x" else (np.array([0.0, 1.0]), g)
-    surface(ax, x, y, lambda X, Y: U.step_xy(X, Y, s, axis), "Output")
+    starts = (0.3, 0.7) if bump else (0.5,)
+    h = 0.6
+    two_input_net(net, 2, inside={i: fmt(s) for i, s in enumerate(starts)},
+                  w_out={0: "h", 1: "\u2212h"} if bump else None,
+                  from_y=set(range(len(starts))) if axis == "y" else ())
+    net.text(0.1, -1.3, f"h = {fmt(h, 1)}" if bump else f"step in {axis}", fontsize=8)
+    g = surface_grid(*starts)
+    if bump:
+        surface(ax, g, g, lambda X, Y: U.bump_xy(X, Y, *starts, h, axis), "Weighted output from hidden layer")
+    else:
+        x, y = (g, np.array([0.0, 1.0])) if axis == "x" else (np.array([0.0, 1.0]), g)
+        surface(ax, x, y, lambda X, Y: U.step_xy(X, Y, starts[0], axis), "Output")
     style.save(fig, out)
 
 
 @figure("ch4.ti_graph_redux")
 def ti_graph_redux(out, inputs, scale):
     """fig4.23: the x-step σ(1000(x - s)) with s = 0.50."""
-    draw_xy_step(out, "x")
+    draw_xy(out, "x")
 
 
 @figure("ch4.y_step")
 def y_step(out, inputs, scale):
     """fig4.24: the y-step σ(1000(y - s)) with s = 0.50."""
-    draw_xy_step(out, "y")
-
-
-def draw_xy_bump(out, axis):
-    fig, net, ax = new_panel(three_d=True)
-    s1, s2, h = 0.3, 0.7, 0.6
-    two_input_net(net, 2, inside={0: fmt(s1), 1: fmt(s2)}, w_out={0: "h", 1: "\u2212h"},
-                  from_y={0, 1} if axis == "y" else ())
-    net.text(0.1, -1.3, f"h = {fmt(h, 1)}", fontsize=8)
-    g = surface_grid(s1, s2)
-    surface(ax, g, g, lambda X, Y: U.bump_xy(X, Y, s1, s2, h, axis),
-            "Weighted output from hidden layer")
-    style.save(fig, out)
+    draw_xy(out, "y")
 
 
 @figure("ch4.bump_3d")
 def bump_3d(out, inputs, scale):
     """fig4.25: h[σ(1000(x - 0.3)) - σ(1000(x - 0.7))] with h = 0.6: a ridge in x."""
-    draw_xy_bump(out, "x")
+    draw_xy(out, "x", bump=True)
 
 
 @figure("ch4.bump_3d_y")
 def bump_3d_y(out, inputs, scale):
     """fig4.26: the same bump in y."""
-    draw_xy_bump(out, "y")
+    draw_xy(out, "y", bump=True)
 
 
 XS, YS = (0.4, 0.6), (0.3, 0.7)  # the tower's x and y step points
@@ -148,9 +137,7 @@ def draw_tower_construction(net, ax, h, b):
 @figure("ch4.tower_construction")
 def tower_construction(out, inputs, scale):
     """fig4.30: σ(b + h(x-bump + y-bump)) at the widget's start, h = 0.3, b = -0.5."""
-    fig, net, ax = new_panel(three_d=True)
-    draw_tower_construction(net, ax, 0.3, -0.5)
-    style.save(fig, out)
+    still(out, draw_tower_construction, 0.3, -0.5, three_d=True)
 
 
 def tower_sweep(n):
@@ -162,13 +149,8 @@ def tower_sweep(n):
 @figure("ch4.tower_construction_movie")
 def tower_construction_movie(out, inputs, scale):
     """fig4.31 (video): as h grows with b = -3h/2, the output becomes a tower of height 1."""
-    frames = []
-    for h, b in zip(*tower_sweep(gif_frames(scale))):
-        fig, net, ax = new_panel(three_d=True, dpi=GIF_DPI)
-        draw_tower_construction(net, ax, float(h), float(b))
-        frames.append(style.canvas_rgb(fig))
-        plt.close(fig)
-    style.save_gif(frames, out, duration_ms=120)
+    frames = [(float(h), float(b)) for h, b in zip(*tower_sweep(gif_frames(scale)))]
+    video(out, draw_tower_construction, frames, three_d=True)
 
 
 @figure("ch4.the_two_towers")

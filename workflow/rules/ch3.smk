@@ -122,25 +122,8 @@ CH3_OURS = _ch3.trained_our_experiments(SCALE_SPEC)
 CH3_SVM_SIZES = SCALE_SPEC.svm_sizes(_ch3.MORE_DATA_SIZES)
 CH3_MORE_DATA_RUNS = ["ch3.more_data"] + _ch3.more_data_our_experiments(SCALE_SPEC)
 
-# figure name -> the experiments whose runs it reads
-CH3_RUN_FIGURES = {
-    "overfitting1": ["ch3.overfit1000"],
-    "overfitting2": ["ch3.overfit1000"],
-    "overfitting3": ["ch3.overfit1000"],
-    "overfitting4": ["ch3.overfit1000"],
-    "overfitting_full": ["ch3.overfit_full"],
-    "regularized1": ["ch3.l2_1000"],
-    "regularized2": ["ch3.l2_1000"],
-    "regularized_full": ["ch3.l2_full"],
-    "weight_initialization_30": ["ch3.winit30"],
-    "weight_initialization_100": ["ch3.winit100"],
-    "multiple_eta": ["ch3.multi_eta"],
-    "l1": ["ch3.unregularized", "ch3.l1_0.5", "ch3.l1_2"],
-    "early_stopping": ["ch3.early_stop", "ch3.windowed", "ch3.early_stop_b", "ch3.windowed_b",
-                       "ch3.early_stop_c", "ch3.windowed_c"],
-    "halve_eta": ["ch3.early_stop", "ch3.halve_eta"],
-    "momentum": ["ch3.winit30_new", "ch3.momentum0.5", "ch3.momentum0.9"],
-}
+# figure name -> the experiments whose runs it reads (written once, in nnsci/experiments/ch3_runs.py)
+CH3_RUN_FIGURES = _ch3.FIGURE_RUNS
 CH3_MORE_DATA_FIGURES = ["more_data", "more_data_log", "more_data_comparison", "more_data_fit"]
 
 CH3_TARGETS += expand(
