@@ -63,6 +63,21 @@ def cmd_table(a):
     make_table(a.name, a.out, inputs=_kv(a.input), scale=a.scale, metrics=a.metrics)
 
 
+# Intermediate data that several figures and tables read (computed once by its own rule).
+CURVES = {"ch3.more_data": ("nnsci.experiments.ch3_runs", "write_more_data_curves")}
+
+
+def cmd_curves(a):
+    import importlib
+
+    from .config import load_config, load_scale
+
+    if a.name not in CURVES:
+        raise NnsciError(f"unknown curves {a.name!r}; known: {', '.join(sorted(CURVES))}")
+    module, fn = CURVES[a.name]
+    getattr(importlib.import_module(module), fn)(a.out, _kv(a.input), load_scale(a.scale or load_config()["scale"]))
+
+
 def cmd_svm(a):
     from .baselines import fit_svm
 
@@ -130,6 +145,13 @@ def build_parser():
     p.add_argument("--metrics", default=None, help="JSON of the table's numbers for `check`")
     p.add_argument("--scale", default=None)
     p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("curves", help="compute data several figures and tables read (JSON)")
+    p.add_argument("name", help="e.g. ch3.more_data")
+    p.add_argument("--out", required=True)
+    p.add_argument("--input", action="append", metavar="KEY=PATH")
+    p.add_argument("--scale", default=None)
+    p.set_defaults(func=cmd_curves)
 
     p = sub.add_parser("svm", help="fit the book's SVM on the first SIZE training images")
     p.add_argument("--mnist", required=True)

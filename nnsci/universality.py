@@ -93,12 +93,6 @@ def sum_of_bumps(x, starts, heights, width, w=None):
     return sum(bump(x, a, a + width, h, w) for a, h in zip(starts, heights))
 
 
-def bump_network_output(x, heights):
-    """Output σ(Σ bumps) of the network that approximates f with n equal bumps (output bias 0)."""
-    s = bump_steps(len(heights))
-    return sigma(sum_of_bumps(x, s[:-1], heights, 1.0 / len(heights)))
-
-
 # -- the function to compute and the challenge ----------------------------------
 
 

@@ -190,3 +190,18 @@ def test_figure_runs_are_registered_figures_of_chapter3_experiments():
     for name, experiments in ch3_runs.FIGURE_RUNS.items():
         assert f"ch3.{name}" in FIGURES
         assert all(e in specs for e in experiments)
+
+
+def test_more_data_curves_file_round_trips_exactly(tmp_path, monkeypatch):
+    """The four more_data figures and the table read one curves file: the floats must come back
+    bit for bit (the table's numbers are compared exactly)."""
+    curves = {"ours": {"n": np.array([100.0, 200.0]), "acc": np.array([0.1 + 0.2, 1 / 3]),
+                       "seeds": np.array([[0.3, 0.30000000000000004], [1 / 3, 2 / 3]])},
+              "book_nn": {"n": np.array([100.0]), "acc": np.array([69.09])}}
+    real = ch3_runs.more_data_curves
+    monkeypatch.setattr(ch3_runs, "more_data_curves", lambda inputs, scale: curves)
+    ch3_runs.write_more_data_curves(tmp_path / "c.json", {}, {})
+    back = real({"curves": str(tmp_path / "c.json")}, {})
+    for name, c in curves.items():
+        for k, v in c.items():
+            assert back[name][k].tobytes() == v.tobytes()

@@ -18,6 +18,7 @@ import numpy as np
 from .. import paths
 from ..config import as_scale, load_experiments, read_yaml
 from ..errors import NnsciError
+from ..io import read_json, write_json
 from . import run_ids
 from .summary import book_value, load_runs
 
@@ -133,7 +134,12 @@ def more_data_curves(inputs, scale):
     """Validation accuracy (%) against training-set size: the replica, our seeds, the SVM, the book.
 
     Returns a dict of curves, each ``{"n": sizes, "acc": percents}``; ours also carries
-    ``"seeds"``: an array (sizes x seeds)."""
+    ``"seeds"``: an array (sizes x seeds). With ``--input curves=PATH`` (the file
+    :func:`write_more_data_curves` wrote: the rules compute the curves once for the four figures
+    and the table) it reads them; otherwise it evaluates every saved network."""
+    if "curves" in inputs:
+        return {name: {k: np.asarray(v, float) for k, v in c.items()}
+                for name, c in read_json(inputs["curves"]).items()}
     results = inputs.get("results", "results")
     ev = Evaluator(inputs.get("mnist"))
     curves = {"book_nn": {"n": np.array(MORE_DATA_SIZES, float), "acc": np.array(book_more_data("nn"))},
@@ -152,6 +158,11 @@ def more_data_curves(inputs, scale):
     if svm is not None:
         curves["svm"] = svm
     return curves
+
+
+def write_more_data_curves(out, inputs, scale):
+    """``nnsci curves ch3.more_data``: the curves of :func:`more_data_curves` as JSON (exact floats)."""
+    write_json(out, more_data_curves({k: v for k, v in inputs.items() if k != "curves"}, scale))
 
 
 def svm_curve(inputs):

@@ -20,7 +20,6 @@ from .style import BLUE, checkerboard, new_figure, save, valley_axes
 IMAGE_SIDE = 28
 # matplotlib's default size in 2014 (8 x 6 inches at 100 dpi), the size of the book's PNGs.
 FIGSIZE = (8, 6)
-HALF = IMAGE_SIDE // 2
 
 # fig/mnist.py: plot_really_bad_images. A subset of a list of images that a
 # network with over 93% accuracy misclassified; mnist.py indexes the training

@@ -159,13 +159,32 @@ rule ch3_run_figure:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
 
-rule ch3_more_data_figure:
+# The more-data curves (every saved network evaluated once), read by the four figures and the table.
+rule ch3_more_data_curves:
     conda:
         "../../environment.yml"
     input:
         runs=run_metrics(*CH3_MORE_DATA_RUNS),
         mnist=MNIST,
         svm=expand("results/svm/size{n}.npz", n=CH3_SVM_SIZES),
+    output:
+        "results/ch3/data/more_data_curves.json",
+    log:
+        "logs/ch3/data/more_data_curves.log",
+    params:
+        scale=SCALE,
+        svm=" ".join(f"--input svm{n}=results/svm/size{n}.npz" for n in CH3_SVM_SIZES),
+        engine_hash=engine_hash(),
+    shell:
+        "nnsci curves ch3.more_data --out {output} --scale {params.scale}"
+        " --input mnist={input.mnist} {params.svm} > {log} 2>&1"
+
+
+rule ch3_more_data_figure:
+    conda:
+        "../../environment.yml"
+    input:
+        curves="results/ch3/data/more_data_curves.json",
     output:
         "results/ch3/figures/{name}.png",
     log:
@@ -174,10 +193,9 @@ rule ch3_more_data_figure:
         name="|".join(CH3_MORE_DATA_FIGURES),
     params:
         scale=SCALE,
-        svm=" ".join(f"--input svm{n}=results/svm/size{n}.npz" for n in CH3_SVM_SIZES),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale}"
-        " --input mnist={input.mnist} {params.svm} > {log} 2>&1"
+        " --input curves={input.curves} > {log} 2>&1"
 
 
 rule ch3_results_table:
@@ -202,9 +220,7 @@ rule ch3_more_data_table:
     conda:
         "../../environment.yml"
     input:
-        runs=run_metrics(*CH3_MORE_DATA_RUNS),
-        mnist=MNIST,
-        svm=expand("results/svm/size{n}.npz", n=CH3_SVM_SIZES),
+        curves="results/ch3/data/more_data_curves.json",
     output:
         md="results/ch3/tables/more_data.md",
         csv="results/ch3/tables/more_data.csv",
@@ -213,10 +229,9 @@ rule ch3_more_data_table:
         "logs/ch3/tables/more_data.log",
     params:
         scale=SCALE,
-        svm=" ".join(f"--input svm{n}=results/svm/size{n}.npz" for n in CH3_SVM_SIZES),
     shell:
         "nnsci table ch3.more_data --out {output.md} --metrics {output.metrics}"
-        " --scale {params.scale} --input mnist={input.mnist} {params.svm} > {log} 2>&1"
+        " --scale {params.scale} --input curves={input.curves} > {log} 2>&1"
 
 
 # ---------------------------------------------------------------- end of the trained-results block
