@@ -205,3 +205,18 @@ def test_more_data_curves_file_round_trips_exactly(tmp_path, monkeypatch):
     for name, c in curves.items():
         for k, v in c.items():
             assert back[name][k].tobytes() == v.tobytes()
+
+
+def test_eta_threshold_procedure_on_synthetic_costs(tmp_path):
+    """Costs that fall for eta <= 0.5 and rise above it: the book's answer, order 0.1, refined 0.5, use 0.25."""
+    from nnsci.experiments import run_ids
+
+    scale = {"seeds_max": 2}
+    for exp in load_experiments("ch3"):
+        if exp.startswith("ch3.eta_threshold."):
+            eta = float(exp.rsplit(".eta", 1)[1])
+            tc = [1.0, 0.9, 0.8] if eta <= 0.5 else [1.0, 1.1, 0.9]
+            for rid in run_ids(exp, scale):
+                _write_run(tmp_path, rid, {}, 50000, 0, [], tc=tc)
+    order, refined, use, _ = ch3.eta_threshold(str(tmp_path), scale)
+    assert (order, refined, use) == (0.1, 0.5, 0.25)

@@ -111,6 +111,31 @@ def our_rows(results, scale, numbers):
     return rows
 
 
+THRESHOLD_DECADES = (0.01, 0.1, 1.0, 10.0)
+THRESHOLD_STEPS = (1.0, 2.0, 5.0)
+
+
+def cost_falls(results, scale, eta):
+    """Does the mean training cost over seeds of the ch3.eta_threshold run at ``eta`` fall at every epoch?"""
+    runs = load_runs(results, run_ids(f"ch3.eta_threshold.eta{eta:g}" if eta < 1 else
+                                      f"ch3.eta_threshold.eta{eta:.1f}", scale))
+    cost = np.sum(np.array([m["training_cost"] for m in runs]), axis=0) / len(runs)
+    return bool(np.all(np.diff(cost) < 0))
+
+
+def eta_threshold(results, scale):
+    """The book's threshold procedure: the largest power of 10 at which the training cost falls in the
+    first epochs (its order), refined to the largest of 1, 2, 5 times that which still falls; use
+    half of it. Returns (order, refined, use, a sentence of what fell)."""
+    falls = {e * k: cost_falls(results, scale, round(e * k, 10)) for e in THRESHOLD_DECADES for k in THRESHOLD_STEPS
+             if round(e * k, 10) <= THRESHOLD_DECADES[-1]}
+    falling = [e for e in THRESHOLD_DECADES if falls[e]]
+    order = falling[-1] if falling else THRESHOLD_DECADES[0]
+    refined = max([round(order * k, 10) for k in THRESHOLD_STEPS if falls.get(order * k)] or [order])
+    text = ", ".join(f"{e:g}: {'falls' if f else 'does not fall'}" for e, f in sorted(falls.items()))
+    return order, refined, refined / 2, text
+
+
 def problem_notes(results, scale):
     """Say, from the runs, what the problems found (P3.1, P3.3/3.4, E3.5, P3.6)."""
     def stat(exp):
@@ -157,6 +182,9 @@ def results_table(inputs, scale):
     numbers = {}
     rows = replica_rows(results, scale, numbers) + our_rows(results, scale, numbers)
     numbers.update(parameter_counts())
+    order, refined, use, falls = eta_threshold(results, scale)
+    numbers.update({"ch3.eta_threshold.order": order, "ch3.eta_threshold.refined": refined,
+                    "ch3.eta_threshold.use": use})
     comp = replica_comparison_rows(results, scale)
     for r in comp:
         if r["same data"]:
@@ -173,6 +201,9 @@ def results_table(inputs, scale):
             continue
         notes.append(f"| {r['run']} | {r['monitor']} | {r['n_train']} | {r['n_eval']} | {r['compared']} | "
                      f"{r['exact']} | {'' if r['first_miss'] is None else r['first_miss']} | {r['max_diff']:.4g} |")
+    notes += ["", f"**The eta threshold** (the book: order 0.1, refined 0.5, use 0.25): the mean training cost "
+              f"over seeds in the first epochs at eta = {falls}; so the order is {order:g}, the refined "
+              f"threshold {refined:g}, and the eta to use {use:g}."]
     notes += ["", "**Problems** (our seeds):", "", problem_notes(results, scale), "", """\
 Conventions. "best %" is the best epoch's accuracy (replica: its one run; ours: the best of the
 first three seeds, the book's statistic) and "at epoch" counts from 0 as the stored JSONs do;
