@@ -113,3 +113,21 @@ def minibatch_speedup(x, y_onehot, sizes=(784, 30, 10), mini_batch=10, repeats=3
     diff = max(float(np.max(np.abs(p - q))) for p, q in zip(b1 + w1, b2 + w2))
     return {"loop_s": t_loop, "matrix_s": t_matrix, "speedup": t_loop / t_matrix, "max_diff": diff,
             "examples": len(x), "mini_batch": mini_batch}
+
+
+def batch_time_factor(x, y_onehot, batch=100, sizes=(784, 30, 10), repeats=20, seed=0):
+    """Chapter 3's thought experiment (ch3.minibatch): the matrix gradient of one mini-batch of
+    ``batch`` examples takes how many times as long as that of one example? (The book guesses 50,
+    not 100.) Best of ``repeats`` timings each; a timing, reported and never checked."""
+    biases, weights = _init(list(sizes), np.random.default_rng(seed))
+
+    def best(xs, ys):
+        t = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            gradient_matrix(biases, weights, xs, ys)
+            t = min(t, time.perf_counter() - t0)
+        return t
+
+    return best(x[:batch], y_onehot[:batch]) / best(x[:1], y_onehot[:1])
+
