@@ -47,6 +47,9 @@ rule ch3_demo_plot:
         name="|".join(CH3_DEMO_PLOTS),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -62,6 +65,9 @@ rule ch3_demo_animation:
         name="|".join(CH3_DEMO_ANIMATIONS),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name}_anim --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -79,6 +85,9 @@ rule ch3_demo_mnist_figure:
         name="|".join(CH3_DEMO_MNIST),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --input mnist={input.mnist}"
         " --scale {params.scale} > {log} 2>&1"
@@ -96,6 +105,9 @@ rule ch3_demos_table:
     params:
         seed=config["seed"],
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch3.demos --out {output.md} --metrics {output.metrics}"
         " --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
@@ -183,6 +195,10 @@ for _script, _experiments in _ch3.REPLICA_JOBS.items():
             engine_hash=engine_hash(),
             opts=RUN_OPTS,
         threads: config["threads"]
+        benchmark:
+            f"benchmarks/runs/ch3.replica_{_script}.tsv"
+        resources:
+            **job_resources("train_family"),
         shell:
             "nnsci train {params.experiments} --input mnist={input.mnist} {params.opts} > {log} 2>&1"
 
@@ -205,6 +221,10 @@ for _family, _experiments in CH3_FAMILIES.items():
             engine_hash=engine_hash(),
             opts=RUN_OPTS,
         threads: config["threads"]
+        benchmark:
+            f"benchmarks/runs/ch3.family_{_family}.tsv"
+        resources:
+            **job_resources("train_family"),
         shell:
             "nnsci train {params.runs} --input mnist={input.mnist} {params.opts} > {log} 2>&1"
 
@@ -224,6 +244,9 @@ rule ch3_run_figure:
         name="|".join(CH3_RUN_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -244,6 +267,9 @@ rule ch3_more_data_figure:
     params:
         scale=SCALE,
         svm=" ".join(f"--input svm{n}=results/svm/size{n}.npz" for n in CH3_SVM_SIZES),
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale}"
         " --input mnist={input.mnist} {params.svm} > {log} 2>&1"
@@ -262,6 +288,9 @@ rule ch3_results_table:
         "logs/ch3/tables/results.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch3.results --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
@@ -283,6 +312,9 @@ rule ch3_more_data_table:
     params:
         scale=SCALE,
         svm=" ".join(f"--input svm{n}=results/svm/size{n}.npz" for n in CH3_SVM_SIZES),
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch3.more_data --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} --input mnist={input.mnist} {params.svm} > {log} 2>&1"

@@ -20,5 +20,9 @@ rule train:
         opts=RUN_OPTS,
         inputs=lambda wildcards, input: " ".join(f"--input {k}={v}" for k, v in input.items()),
     threads: config["threads"]
+    benchmark:
+        "benchmarks/runs/{run}.tsv"
+    resources:
+        **job_resources("train"),
     shell:
         "nnsci train {wildcards.run} {params.inputs} {params.opts} > {log} 2>&1"
