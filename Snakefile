@@ -28,6 +28,7 @@ include: "workflow/rules/ch4.smk"
 include: "workflow/rules/ch5.smk"
 include: "workflow/rules/ch6.smk"
 include: "workflow/rules/check.smk"
+include: "workflow/rules/benchmarks.smk"
 
 
 rule all:
@@ -40,3 +41,4 @@ rule all:
         rules.chapter5.input,
         rules.chapter6.input,
         "results/check/report.md",
+        "results/benchmarks/jobs.md",

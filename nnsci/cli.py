@@ -101,6 +101,13 @@ def cmd_check(a):
                          f"see {a.out}")
 
 
+def cmd_benchmarks(a):
+    from .benchmarks import benchmark_files, write_benchmark_tables
+
+    jobs, chapters = write_benchmark_tables(benchmark_files(a.dir), a.out, a.chapters)
+    print(f"{len(jobs)} jobs in {len(chapters)} chapters: {a.out}, {a.chapters}")
+
+
 def cmd_reference(a):
     from .reference import store
 
@@ -168,6 +175,12 @@ def build_parser():
     p.add_argument("--input", action="append", metavar="KEY=PATH")
     p.add_argument("--strict", action="store_true", help="exit 1 when anything fails")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("benchmarks", help="tabulate wall time and peak memory of the benchmarked jobs")
+    p.add_argument("--dir", default="benchmarks", help="the benchmark files' directory (searched recursively)")
+    p.add_argument("--out", required=True, help="per-job table (.md; the .csv goes beside it)")
+    p.add_argument("--chapters", required=True, help="per-chapter table (.md; the .csv goes beside it)")
+    p.set_defaults(func=cmd_benchmarks)
 
     p = sub.add_parser("reference", help="store our current metrics as config/reference/<scale>/chN.yaml")
     p.add_argument("--scale", required=True)

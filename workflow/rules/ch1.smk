@@ -43,6 +43,9 @@ rule ch1_mnist_figure:
         name="|".join(CH1_MNIST_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch1.{wildcards.name} --out {output} --input mnist={input.mnist}"
         " --scale {params.scale} > {log} 2>&1"
@@ -59,6 +62,9 @@ rule ch1_plot_figure:
         name="|".join(CH1_PLOT_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch1.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -78,6 +84,10 @@ rule svm:
     wildcard_constraints:
         size=r"[1-9]\d*",
     threads: 1
+    benchmark:
+        "benchmarks/svm/size{size}.tsv"
+    resources:
+        **job_resources("svm"),
     shell:
         "nnsci svm --mnist {input} --size {wildcards.size} --out {output.npz} > {log} 2>&1"
 
@@ -97,6 +107,9 @@ rule ch1_baselines_table:
     params:
         scale=SCALE,
         seed=config["seed"],
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch1.baselines --out {output.md} --metrics {output.metrics}"
         " --input mnist={input.mnist} --input svm={input.svm} --input seed={params.seed}"
@@ -132,6 +145,9 @@ rule ch1_accuracy_figure:
         name="|".join(CH1_NET_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch1.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -149,6 +165,9 @@ rule ch1_networks_table:
         "logs/ch1/tables/networks.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch1.networks --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
@@ -175,6 +194,9 @@ rule ch1_analytic_table:
         "logs/ch1/tables/analytic.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch1.analytic --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
@@ -194,6 +216,9 @@ rule ch1_bitwise_table:
         "logs/ch1/tables/bitwise.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch1.bitwise --out {output.md} --metrics {output.metrics}"
         " --input mnist={input.mnist} --scale {params.scale} > {log} 2>&1"

@@ -22,6 +22,9 @@ rule ch2_backprop_cost_table:
         scale=SCALE,
         seed=config["seed"],
         engine_hash=engine_hash(),
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch2.backprop_cost --out {output.md} --metrics {output.metrics}"
         " --input mnist={input.mnist} --input seed={params.seed} --scale {params.scale} > {log} 2>&1"

@@ -47,6 +47,9 @@ rule ch3_demo_plot:
         name="|".join(CH3_DEMO_PLOTS),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -62,6 +65,9 @@ rule ch3_demo_animation:
         name="|".join(CH3_DEMO_ANIMATIONS),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name}_anim --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -79,6 +85,9 @@ rule ch3_demo_mnist_figure:
         name="|".join(CH3_DEMO_MNIST),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --input mnist={input.mnist}"
         " --scale {params.scale} > {log} 2>&1"
@@ -96,6 +105,9 @@ rule ch3_demos_table:
     params:
         seed=config["seed"],
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch3.demos --out {output.md} --metrics {output.metrics}"
         " --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
@@ -155,6 +167,9 @@ rule ch3_run_figure:
         name="|".join(CH3_RUN_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -175,6 +190,9 @@ rule ch3_more_data_curves:
         scale=SCALE,
         svm=" ".join(f"--input svm{n}=results/svm/size{n}.npz" for n in CH3_SVM_SIZES),
         engine_hash=engine_hash(),
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci curves ch3.more_data --out {output} --scale {params.scale}"
         " --input mnist={input.mnist} {params.svm} > {log} 2>&1"
@@ -193,6 +211,9 @@ rule ch3_more_data_figure:
         name="|".join(CH3_MORE_DATA_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch3.{wildcards.name} --out {output} --scale {params.scale}"
         " --input curves={input.curves} > {log} 2>&1"
@@ -211,6 +232,9 @@ rule ch3_results_table:
         "logs/ch3/tables/results.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch3.results --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
@@ -229,6 +253,9 @@ rule ch3_more_data_table:
         "logs/ch3/tables/more_data.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch3.more_data --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} --input curves={input.curves} > {log} 2>&1"

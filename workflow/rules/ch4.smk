@@ -29,6 +29,9 @@ rule ch4_figure:
         scale=SCALE,
     log:
         "logs/ch4/figures/{name}.log",
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure {params.figure} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -44,6 +47,9 @@ rule ch4_numbers:
         "logs/ch4/tables/numbers.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch4.numbers --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
@@ -72,6 +78,9 @@ rule ch4_learning_figure:
         seed=config["seed"],
         scale=SCALE,  # the scale sets the epochs and seeds: a change refits
         engine_hash=engine_hash(),
+    threads: 1
+    resources:
+        **job_resources("learning"),
     shell:
         "nnsci figure ch4.learning --out {output} --input seed={params.seed} --scale {params.scale}"
         " > {log} 2>&1"
@@ -90,6 +99,9 @@ rule ch4_learning_table:
         seed=config["seed"],
         scale=SCALE,  # the scale sets the epochs and seeds: a change refits
         engine_hash=engine_hash(),
+    threads: 1
+    resources:
+        **job_resources("learning"),
     shell:
         "nnsci table ch4.learning --out {output.md} --metrics {output.metrics}"
         " --input seed={params.seed} --scale {params.scale} > {log} 2>&1"

@@ -28,6 +28,9 @@ rule ch5_demo_plot:
         name="|".join(CH5_DEMO_PLOTS),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch5.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -43,6 +46,9 @@ rule ch5_analytic_table:
         "logs/ch5/tables/analytic.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch5.analytic --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
@@ -94,6 +100,9 @@ rule ch5_initial_gradient:
     params:
         seed=config["seed"],
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch5.initial_gradient --out {output} --input mnist={input.mnist}"
         " --input seed={params.seed} --scale {params.scale} > {log} 2>&1"
@@ -112,6 +121,9 @@ rule ch5_run_figure:
         name="|".join(CH5_RUN_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch5.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -133,6 +145,9 @@ rule ch5_trained_table:
     params:
         seed=config["seed"],
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch5.{wildcards.name} --out {output.md} --metrics {output.metrics}"
         " --input mnist={input.mnist} --input seed={params.seed} --scale {params.scale} > {log} 2>&1"

@@ -42,6 +42,9 @@ rule check:
         scale=SCALE,
         reference=lambda w, input: os.path.dirname(input.book),
         strict="",
+    threads: 1
+    resources:
+        **job_resources("check"),
     shell:
         "nnsci check --scale {params.scale} --out {output.md} {params.strict}"
         " --input book={input.book:q} --input reference={params.reference:q} > {log} 2>&1"

@@ -5,10 +5,12 @@ import shlex
 import nnsci.config
 import nnsci.experiments
 import nnsci.provenance
+import nnsci.resources
 
 SCALE = config["scale"]
 ENGINE = config["engine"]
 SCALE_SPEC = nnsci.config.load_scale(SCALE)
+RESOURCES = nnsci.resources.load_resources()
 
 # Options every training call gets, so a step run by hand is the same step.
 RUN_OPTS = (
@@ -33,6 +35,12 @@ wildcard_constraints:
 def engine_hash():
     """Hash of the engine sources the configured backend's numerics depend on."""
     return nnsci.provenance.engine_source_hash(ENGINE)
+
+
+def job_resources(kind):
+    """mem_mb, runtime and (training under engine=cuda) gpu of a kind of job at this scale
+    (config/resources.yaml, set from measured benchmarks): what a scheduler places the job by."""
+    return nnsci.resources.job_resources(kind, SCALE, ENGINE, RESOURCES)
 
 
 def run_ids(experiment):

@@ -12,6 +12,9 @@ rule download_mnist:
     params:
         mirrors=" ".join(f"--mirror {shlex.quote(m)}" for m in config["mirrors"]),
     retries: 1
+    threads: 1
+    resources:
+        **job_resources("data"),
     shell:
         "nnsci download-mnist --out resources/mnist/raw {params.mirrors} > {log} 2>&1"
 
@@ -25,6 +28,9 @@ rule prepare_mnist:
         MNIST,
     log:
         "logs/data/prepare_mnist.log",
+    threads: 1
+    resources:
+        **job_resources("data"),
     shell:
         "nnsci prepare-mnist --raw resources/mnist/raw --out {output} > {log} 2>&1"
 
@@ -40,5 +46,8 @@ rule expand_mnist:
         "logs/data/expand_mnist.log",
     params:
         seed=config["seed"],
+    threads: 1
+    resources:
+        **job_resources("expand"),
     shell:
         "nnsci expand-mnist --mnist {input} --out {output} --seed {params.seed} > {log} 2>&1"

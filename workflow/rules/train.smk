@@ -20,6 +20,10 @@ rule train:
         opts=RUN_OPTS,
         inputs=lambda wildcards, input: " ".join(f"--input {k}={v}" for k, v in input.items()),
     threads: config["threads"]
+    benchmark:
+        "benchmarks/runs/{run}.tsv"
+    resources:
+        **job_resources("train"),
     shell:
         "nnsci train {wildcards.run} {params.inputs} {params.opts} > {log} 2>&1"
 
@@ -50,6 +54,10 @@ for _family, _job in nnsci.experiments.family_jobs(SCALE_SPEC).items():
             engine_hash=engine_hash(),
             opts=RUN_OPTS,
         threads: config["threads"]
+        benchmark:
+            f"benchmarks/runs/family.{_family}.tsv"
+        resources:
+            **job_resources("train_family"),
         shell:
             "nnsci train {params.runs} {params.inputs} {params.opts} > {log} 2>&1"
 
