@@ -31,9 +31,9 @@ DEFAULTS = {
     "probe": None,
 }
 REQUIRED = ("net", "eta", "epochs", "train")
-KNOWN = set(DEFAULTS) | set(REQUIRED) | {"catalog", "description", "book", "runs", "list", "id", "seed"}
+KNOWN = set(DEFAULTS) | set(REQUIRED) | {"catalog", "description", "book", "runs", "list", "id", "seed", "test"}
 OPTION_KEYS = {"l2", "l1", "momentum", "shuffle", "drop_last", "early_stopping", "stop_rule", "halve_eta",
-               "min_eta_factor", "dropout"}
+               "min_eta_factor", "dropout", "dropout_mask"}
 SETS = ("training", "validation", "test", "expanded")
 BOOK_SEED = 12345678
 
@@ -59,8 +59,6 @@ def validate(spec: dict, run_id: str) -> dict:
     out = copy.deepcopy(DEFAULTS)
     out.update(copy.deepcopy(spec))
     net = out["net"]
-    if not (isinstance(net, list) and len(net) >= 2 and all(isinstance(n, int) and n > 0 for n in net)):
-        raise NnsciError(f"{run_id}: net must be a list of at least two positive layer sizes, got {net!r}")
     for key in ("eta", "lmbda"):
         if not isinstance(out[key], (int, float)) or out[key] < 0:
             raise NnsciError(f"{run_id}: {key} must be a non-negative number, got {out[key]!r}")
@@ -76,20 +74,22 @@ def validate(spec: dict, run_id: str) -> dict:
         _check_data_ref(out["eval"], "eval", run_id)
     if out["probe"] is not None:
         _check_data_ref(out["probe"], "probe", run_id)
+    if out.get("test") is not None:   # network3's test set (best-validation rule); no default, so
+        _check_data_ref(out["test"], "test", run_id)   # specs without it resolve as before
     bad = set(out["options"]) - OPTION_KEYS
     if bad:
         raise NnsciError(f"{run_id}: unknown option(s) {', '.join(sorted(bad))}; known: "
                          f"{', '.join(sorted(OPTION_KEYS))}")
-    # Names are checked by building the network (activation, cost, initialiser).
-    from ..engine.network import INITIALISERS, Network
+    # The network (either form: layers, activations, cost, dropout) is the engine's to check.
+    from ..engine.network import INITIALISERS
+    from ..engine.plan import compile_net
 
     for i in inits:
         if i not in INITIALISERS:
             raise NnsciError(f"{run_id}: unknown initialiser {i!r}; choose one of {', '.join(INITIALISERS)}")
-    try:
-        Network(net, out["hidden"], out["output"], out["cost"], out["dtype"], out["options"].get("dropout"))
-    except NnsciError as e:
-        raise NnsciError(f"{run_id}: {e}") from None
+    compile_net(net, hidden=out["hidden"], output=out["output"], cost=out["cost"], dtype=out["dtype"],
+                dropout=out["options"].get("dropout"), run_id=run_id,
+                dropout_mask=out["options"].get("dropout_mask", "per_layer"))
     return out
 
 
@@ -102,7 +102,8 @@ def scaled(spec: dict, scale: dict) -> dict:
         if scale.get("epochs_max"):
             e = min(e, int(scale["epochs_max"]))
         out["epochs"] = min(e, out["epochs"]) if out["epochs"] > 0 else 0
-    for key, cap in (("train", "train_size_max"), ("eval", "eval_size_max"), ("probe", "eval_size_max")):
+    for key, cap in (("train", "train_size_max"), ("eval", "eval_size_max"), ("probe", "eval_size_max"),
+                     ("test", "eval_size_max")):
         ref = out.get(key)
         if ref is not None and scale.get(cap):
             limit = int(scale[cap])

@@ -1,0 +1,414 @@
+"""CPU kernels that walk a layer plan: ConvPool, dense and softmax layers in any order.
+
+Networks of the compact form (dense layers with one hidden activation) run on
+the dense kernels of :mod:`.kernels`, unchanged, so chapters 1-5 keep their
+bytes; every other network runs here. A layer is a row of the int64 layer
+table (:meth:`nnsci.engine.plan.Plan.table`); parameters, activations and
+deltas live in the same flat buffers as in :mod:`.kernels` (layer l's
+(m x units) block at ``m_max * u_off[l]``), and ConvPool layers keep their
+pre-pooling convolution in ``CV`` (and its gradient in ``G``) at
+``m_max * coff``.
+
+Convolution: the TRUE convolution Theano's ``conv2d`` computes (it flips the
+kernel): ``conv[f, y, x] = sum_{c,u,v} in[c, y+u, x+v] W[f, c, k-1-u, k-1-v]``
+(see :mod:`nnsci.engine.plan`). Max-pooling backpropagates by Theano's rule:
+every input equal to its window's maximum receives the window's gradient.
+
+Determinism: the parallel loops (``prange``) run over independent outputs
+only (an (example, map) pair in the forward pass and the routing through the
+max, a map for the weight and bias gradients, an (example, channel) pair for
+the input gradient); each output's sum runs in one fixed order (examples in
+mini-batch order), so results do not depend on the number of threads."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ..functions import LOG_LIKELIHOOD, QUADRATIC, activate, activate_prime, cost_term, nan_to_num
+from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
+                    F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
+from .kernels import FM, _activate_rows, _block, _dense, _outer_accumulate, dropout_factor
+from .kernels import forward as dense_forward
+
+
+# -- ConvPool ------------------------------------------------------------------------------------
+
+@njit(cache=True, parallel=True, fastmath=FM)
+def conv_forward(x, W, b, cv, z, a, act, pool):
+    """For each example i and map f: cv = the valid convolution of x[i] with W[f], z = max-pool(cv) + b[f],
+    a = act(z). x: (m, C, H, Wd); W: (M, C, k, k); cv: (m, M, hc, wc); z, a: (m, M, hp, wp)."""
+    m, C = x.shape[0], x.shape[1]
+    M, k = W.shape[0], W.shape[2]
+    hc, wc = cv.shape[2], cv.shape[3]
+    hp, wp = z.shape[2], z.shape[3]
+    for t in prange(m * M):
+        i = t // M
+        f = t - i * M
+        out = cv[i, f]
+        for y in range(hc):
+            for xx in range(wc):
+                out[y, xx] = 0.0
+        for c in range(C):
+            xc = x[i, c]
+            for u in range(k):
+                for v in range(k):
+                    wv = W[f, c, k - 1 - u, k - 1 - v]
+                    for y in range(hc):
+                        row = xc[y + u]
+                        o = out[y]
+                        for xx in range(wc):
+                            o[xx] += wv * row[xx + v]
+        for p in range(hp):
+            for q in range(wp):
+                top = out[p * pool, q * pool]
+                for du in range(pool):
+                    for dv in range(pool):
+                        top = max(top, out[p * pool + du, q * pool + dv])
+                zz = top + b[f]
+                z[i, f, p, q] = zz
+                a[i, f, p, q] = activate(zz, act)
+
+
+@njit(cache=True, parallel=True, fastmath=FM)
+def conv_backward(x, W, cv, dz, g, gW, gb, dx, need_dx, pool):
+    """Given dz = dC/dz of the pooled outputs (m, M, hp, wp): route it through the max into
+    g (m, M, hc, wc) (every input equal to its window's max gets it: Theano's rule), add the
+    mini-batch's summed dC/dW and dC/db into gW, gb (examples in order), and, if need_dx, write
+    dC/d(input) into dx (m, C, H, Wd)."""
+    m, C = x.shape[0], x.shape[1]
+    M, k = W.shape[0], W.shape[2]
+    hc, wc = cv.shape[2], cv.shape[3]
+    hp, wp = dz.shape[2], dz.shape[3]
+    for t in prange(m * M):
+        i = t // M
+        f = t - i * M
+        gi = g[i, f]
+        ci = cv[i, f]
+        for y in range(hc):
+            for xx in range(wc):
+                gi[y, xx] = 0.0
+        for p in range(hp):
+            for q in range(wp):
+                top = ci[p * pool, q * pool]
+                for du in range(pool):
+                    for dv in range(pool):
+                        top = max(top, ci[p * pool + du, q * pool + dv])
+                d = dz[i, f, p, q]
+                for du in range(pool):
+                    for dv in range(pool):
+                        if ci[p * pool + du, q * pool + dv] == top:
+                            gi[p * pool + du, q * pool + dv] = d
+    for f in prange(M):
+        for i in range(m):
+            s = 0.0
+            for p in range(hp):
+                for q in range(wp):
+                    s += dz[i, f, p, q]
+            gb[f] += s
+            gi = g[i, f]
+            for c in range(C):
+                xc = x[i, c]
+                for u in range(k):
+                    for v in range(k):
+                        s = 0.0
+                        for y in range(hc):
+                            row = xc[y + u]
+                            gr = gi[y]
+                            for xx in range(wc):
+                                s += gr[xx] * row[xx + v]
+                        gW[f, c, k - 1 - u, k - 1 - v] += s
+    if need_dx:
+        H, Wd = x.shape[2], x.shape[3]
+        for t in prange(m * C):
+            i = t // C
+            c = t - i * C
+            di = dx[i, c]
+            for y in range(H):
+                for xx in range(Wd):
+                    di[y, xx] = 0.0
+            for f in range(M):
+                gi = g[i, f]
+                for u in range(k):
+                    for v in range(k):
+                        wv = W[f, c, k - 1 - u, k - 1 - v]
+                        for y in range(hc):
+                            gr = gi[y]
+                            dr = di[y + u]
+                            for xx in range(wc):
+                                dr[xx + v] += wv * gr[xx]
+
+
+# -- the plan ------------------------------------------------------------------------------------
+
+@njit(cache=True, inline="always")
+def _conv_views(params, T, l, sizes, u_off, buf_a, buf_b, CV, m_max, m):
+    """The 4-d views of a ConvPool layer: its input block in buf_a, its output block in buf_b,
+    its weights, biases and pre-pooling buffer."""
+    C, H, Wd = T[l, F_C], T[l, F_H], T[l, F_W]
+    M, k = T[l, F_MAPS], T[l, F_K]
+    hc, wc, hp, wp = T[l, F_HC], T[l, F_WC], T[l, F_HP], T[l, F_WP]
+    x = _block(buf_a, m_max * u_off[l - 1], m, sizes[l - 1]).reshape((m, C, H, Wd))
+    y = _block(buf_b, m_max * u_off[l], m, sizes[l]).reshape((m, M, hp, wp))
+    W = params[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((M, C, k, k))
+    b = params[T[l, F_BOFF]:T[l, F_BOFF] + T[l, F_NB]]
+    cv = CV[m_max * T[l, F_COFF]:m_max * T[l, F_COFF] + m * M * hc * wc].reshape((m, M, hc, wc))
+    return x, y, W, b, cv
+
+
+@njit(cache=True, inline="always")
+def _dense_views(params, T, l):
+    n_out, n_in = T[l, F_MAPS], T[l, F_C]
+    W = params[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((n_out, n_in))
+    b = params[T[l, F_BOFF]:T[l, F_BOFF] + T[l, F_NB]]
+    return W, b
+
+
+@njit(cache=True)
+def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train, seed, epoch, ids):
+    """Feed the m rows in A's layer-0 block forward through every layer of the plan."""
+    L = sizes.shape[0] - 1
+    for l in range(1, L + 1):
+        p = dropout[l]
+        src = A
+        if p != 0.0:
+            a_in = _block(A, m_max * u_off[l - 1], m, sizes[l - 1])
+            masked = _block(M, m_max * u_off[l - 1], m, sizes[l - 1])
+            key = T[l, F_KEY]
+            for i in range(m):
+                for k in range(sizes[l - 1]):
+                    masked[i, k] = a_in[i, k] * dropout_factor(p, train, seed, epoch, ids[i], key, k)
+            src = M
+        if T[l, F_KIND] == CONVPOOL:
+            x, z, W, b, cv = _conv_views(params, T, l, sizes, u_off, src, Z, CV, m_max, m)
+            a = _block(A, m_max * u_off[l], m, sizes[l]).reshape(z.shape)
+            conv_forward(x, W, b, cv, z, a, T[l, F_ACT], T[l, F_POOL])
+        else:
+            W, b = _dense_views(params, T, l)
+            a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
+            z = _block(Z, m_max * u_off[l], m, sizes[l])
+            a = _block(A, m_max * u_off[l], m, sizes[l])
+            _dense(a_in, W, b, z, m)
+            _activate_rows(z, a, m, T[l, F_ACT])
+
+
+@njit(cache=True, fastmath=FM)
+def _bp2(W, d, dp, zp, ap, act, m, p, train, seed, epoch, ids, key):
+    """delta^{l-1} = (W^T delta^l) * sigma'(z^{l-1}) (times the dropout factor of each input unit)."""
+    n_out, n_in = W.shape
+    for i in range(m):
+        for k in range(n_in):
+            dp[i, k] = 0.0
+        for j in range(n_out):
+            dij = d[i, j]
+            for k in range(n_in):
+                dp[i, k] += W[j, k] * dij
+        for k in range(n_in):
+            dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], act)
+        if p != 0.0:
+            for k in range(n_in):
+                dp[i, k] = dp[i, k] * dropout_factor(p, train, seed, epoch, ids[i], key, k)
+
+
+@njit(cache=True, fastmath=FM)
+def _times_prime(dp, zp, ap, act, m):
+    for i in range(m):
+        for k in range(dp.shape[1]):
+            dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], act)
+
+
+@njit(cache=True)
+def backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm, grad,
+                  dropout, train, seed, epoch, ids):
+    """Backpropagation through the plan: adds the mini-batch's summed dC_x/d(params) into grad."""
+    L = sizes.shape[0] - 1
+    nL = sizes[L]
+    aL = _block(A, m_max * u_off[L], m, nL)
+    zL = _block(Z, m_max * u_off[L], m, nL)
+    dL = _block(D, m_max * u_off[L], m, nL)
+    out_act = T[L, F_ACT]
+    for i in range(m):
+        for j in range(nL):
+            diff = aL[i, j] - Tm[i, j]
+            if cost == QUADRATIC:
+                dL[i, j] = diff * activate_prime(zL[i, j], aL[i, j], out_act)
+            else:
+                dL[i, j] = diff
+    for l in range(L, 0, -1):
+        p = dropout[l]
+        src = M if p != 0.0 else A
+        if T[l, F_KIND] == CONVPOOL:
+            x, dz, W, b, cv = _conv_views(params, T, l, sizes, u_off, src, D, CV, m_max, m)
+            _, _, gW, gb, g = _conv_views(grad, T, l, sizes, u_off, src, D, G, m_max, m)
+            dx = _block(D, m_max * u_off[l - 1], m, sizes[l - 1]).reshape(x.shape)
+            conv_backward(x, W, cv, dz, g, gW, gb, dx, l > 1, T[l, F_POOL])
+            if l > 1:
+                dp = _block(D, m_max * u_off[l - 1], m, sizes[l - 1])
+                _times_prime(dp, _block(Z, m_max * u_off[l - 1], m, sizes[l - 1]),
+                             _block(A, m_max * u_off[l - 1], m, sizes[l - 1]), T[l - 1, F_ACT], m)
+        else:
+            d = _block(D, m_max * u_off[l], m, sizes[l])
+            a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
+            W, b = _dense_views(params, T, l)
+            gW, gb = _dense_views(grad, T, l)
+            _outer_accumulate(d, a_in, gW, gb, m)
+            if l > 1:
+                _bp2(W, d, _block(D, m_max * u_off[l - 1], m, sizes[l - 1]),
+                     _block(Z, m_max * u_off[l - 1], m, sizes[l - 1]),
+                     _block(A, m_max * u_off[l - 1], m, sizes[l - 1]), T[l - 1, F_ACT], m, p, train,
+                     seed, epoch, ids, T[l, F_KEY])
+
+
+@njit(cache=True, fastmath=FM)
+def update_plan(params, grad, velocity, T, scale, decay, l1, momentum):
+    """:func:`.kernels.update` over the plan's layers (weights flat: the rule is elementwise)."""
+    L = T.shape[0] - 1
+    for l in range(1, L + 1):
+        w0, nw, b0, nb = T[l, F_WOFF], T[l, F_NW], T[l, F_BOFF], T[l, F_NB]
+        if momentum == 0:
+            if l1 == 0:
+                for r in range(w0, w0 + nw):
+                    params[r] = decay * params[r] - scale * grad[r]
+            else:
+                for r in range(w0, w0 + nw):
+                    w = params[r]
+                    sgn = (w > 0) - (w < 0)
+                    params[r] = decay * w - l1 * sgn - scale * grad[r]
+            for r in range(b0, b0 + nb):
+                params[r] = params[r] - scale * grad[r]
+        else:
+            shrink = 1 - decay
+            for r in range(w0, w0 + nw):
+                w = params[r]
+                sgn = (w > 0) - (w < 0)
+                velocity[r] = momentum * velocity[r] - shrink * w - l1 * sgn - scale * grad[r]
+                params[r] = w + velocity[r]
+            for r in range(b0, b0 + nb):
+                velocity[r] = momentum * velocity[r] - scale * grad[r]
+                params[r] = params[r] + velocity[r]
+
+
+@njit(cache=True)
+def _load_rows(X, Tg, order, start, m, A0, Tb, ids):
+    for i in range(m):
+        r = order[start + i]
+        ids[i] = r
+        for k in range(X.shape[1]):
+            A0[i, k] = X[r, k]
+        for k in range(Tg.shape[1]):
+            Tb[i, k] = Tg[r, k]
+
+
+@njit(cache=True)
+def _batch_gradient(params, T, sizes, u_off, cost, X, Tg, order, start, m, m_max, A, Z, M, D, CV, G,
+                    grad, Tb, ids, dropout, train, seed, epoch):
+    A0 = _block(A, 0, m, sizes[0])
+    Tm = Tb[:m]
+    _load_rows(X, Tg, order, start, m, A0, Tm, ids)
+    forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train, seed, epoch, ids)
+    backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm, grad,
+                  dropout, train, seed, epoch, ids)
+
+
+@njit(cache=True)
+def sgd_epoch_plan(params, velocity, T, sizes, u_off, cost, X, Tg, order, n_used, m_max,
+                   A, Z, M, D, CV, G, grad, Tb, ids, eta, decay, l1, momentum, dropout, seed, epoch):
+    """One epoch of mini-batch SGD over ``order[:n_used]`` (as :func:`.kernels.sgd_epoch`)."""
+    start = 0
+    while start < n_used:
+        m = min(m_max, n_used - start)
+        grad[:] = 0
+        _batch_gradient(params, T, sizes, u_off, cost, X, Tg, order, start, m, m_max, A, Z, M, D, CV, G,
+                        grad, Tb, ids, dropout, True, seed, epoch)
+        update_plan(params, grad, velocity, T, eta / m, decay, l1, momentum)
+        start += m
+
+
+@njit(cache=True)
+def gradient_sum_plan(params, T, sizes, u_off, cost, X, Tg, rows, m_max, A, Z, M, D, CV, G, grad, Tb, ids,
+                      dropout):
+    """Sum over ``rows`` of dC_x/d(params), in row order (dropout in its inference form)."""
+    grad[:] = 0
+    n = rows.shape[0]
+    start = 0
+    while start < n:
+        m = min(m_max, n - start)
+        _batch_gradient(params, T, sizes, u_off, cost, X, Tg, rows, start, m, m_max, A, Z, M, D, CV, G,
+                        grad, Tb, ids, dropout, False, 0, 0)
+        start += m
+
+
+@njit(cache=True)
+def evaluate_plan(params, T, sizes, u_off, cost, X, Tg, labels, chunk, dropout, A, Z, M, CV,
+                  out_act, per_cost, per_correct):
+    """Forward every row of X in chunks (the ConvPool kernels run in parallel inside) and record
+    each row's output, cost C_x and whether argmax(a) == label (the first maximum on ties)."""
+    n = X.shape[0]
+    L = sizes.shape[0] - 1
+    nL = sizes[L]
+    ids = np.zeros(chunk, dtype=np.int64)
+    start = 0
+    while start < n:
+        m = min(chunk, n - start)
+        A0 = _block(A, 0, m, sizes[0])
+        for i in range(m):
+            ids[i] = start + i
+            for k in range(X.shape[1]):
+                A0[i, k] = X[start + i, k]
+        forward_plan(params, T, sizes, u_off, A, Z, M, CV, chunk, m, dropout, False, 0, 0, ids)
+        aL = _block(A, chunk * u_off[L], m, nL)
+        for i in range(m):
+            r = start + i
+            best = 0
+            for j in range(nL):
+                out_act[r, j] = aL[i, j]
+                if aL[i, j] > aL[i, best]:
+                    best = j
+            per_correct[r] = 1 if best == labels[r] else 0
+            if cost == LOG_LIKELIHOOD:
+                y = 0
+                for j in range(nL):
+                    if Tg[r, j] > Tg[r, y]:
+                        y = j
+                per_cost[r] = nan_to_num(-math.log(aL[i, y]))
+            else:
+                s = 0.0
+                for j in range(nL):
+                    s += cost_term(aL[i, j], Tg[r, j], cost)
+                per_cost[r] = s
+        start += m
+
+
+@njit(cache=True)
+def forward_rows(params, T, sizes, u_off, X, m_max, A, Z, M, CV, dropout):
+    """Forward passes only, in batches of m_max (timing of chapter 2's table)."""
+    n = X.shape[0]
+    ids = np.arange(m_max)
+    start = 0
+    while start < n:
+        m = min(m_max, n - start)
+        A0 = _block(A, 0, m, sizes[0])
+        for i in range(m):
+            for k in range(X.shape[1]):
+                A0[i, k] = X[start + i, k]
+        forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, False, 0, 0, ids)
+        start += m
+
+
+@njit(cache=True)
+def forward_rows_dense(params, w_off, b_off, sizes, hidden, output, X, m_max, u_off, A, Z, M, dropout):
+    """Forward passes only through a compact (dense) network, in batches (serial, one thread)."""
+    n = X.shape[0]
+    ids = np.arange(m_max)
+    start = 0
+    while start < n:
+        m = min(m_max, n - start)
+        A0 = A[:m * sizes[0]].reshape((m, sizes[0]))
+        for i in range(m):
+            for k in range(X.shape[1]):
+                A0[i, k] = X[start + i, k]
+        dense_forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
+                      dropout, False, 0, 0, ids)
+        start += m
