@@ -170,14 +170,15 @@ class Plan:
                 t[l, F_HC], t[l, F_WC] = hc, wc
                 t[l, F_HP], t[l, F_WP] = ly.out_shape[1], ly.out_shape[2]
                 t[l, F_COFF] = coff
-                coff += maps * hc * wc
+                coff += maps * hc * wc + hc * wc * c * ly.k * ly.k   # the convolution, then the patches
             else:
                 t[l, F_C], t[l, F_MAPS] = ly.n_in, ly.n_out
         return t
 
     def conv_units(self):
-        """Per example: the size of the pre-pooling convolution buffers of all ConvPool layers."""
-        return sum(int(np.prod(ly.conv_shape)) for ly in self.layers if ly.kind == "convpool")
+        """Per example: the size of the ConvPool layers' buffers (pre-pooling convolution and patches)."""
+        return sum(int(np.prod(ly.conv_shape)) + ly.conv_shape[1] * ly.conv_shape[2] * ly.in_shape[0] * ly.k ** 2
+                   for ly in self.layers if ly.kind == "convpool")
 
     def to_spec(self):
         """The per-layer form of this plan (a JSON-able mapping that compiles back to it)."""

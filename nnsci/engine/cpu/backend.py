@@ -117,6 +117,7 @@ def evaluate_rows(net, data, chunk=256):
         dk.evaluate(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
                     data.x, data.t, data.labels, net.u_off, chunk, net.dropout, out, per_cost, per_correct)
     else:
+        chunk = min(chunk, 64)   # ConvPool layers keep every example's patches
         total = int(net.u_off[-1])
         conv = max(1, net.plan.conv_units())
         A, Z, M = (np.zeros(chunk * total, dtype=net.dtype) for _ in range(3))

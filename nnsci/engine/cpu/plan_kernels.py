@@ -35,110 +35,168 @@ from .kernels import forward as dense_forward
 
 
 # -- ConvPool ------------------------------------------------------------------------------------
+# Per example, the input's k x k patches are copied into a matrix PT (im2col, one row per output
+# position p = y * wc + x, one column per r = (c, u, v)) in the flipped order
+# PT[p, (c, u, v)] = in[c, y + k-1-u, x + k-1-v], so that the true convolution is a dot product
+# with the filter as Theano stores it: conv[f, p] = sum_r W[f, r] PT[p, r]. Then
+# dC/dW[f, r] = sum_p dC/dconv[f, p] PT[p, r], and dC/d(input) scatters
+# sum_f dC/dconv[f, p] W[f, r] back through the same index map. Only a quarter of dC/dconv is
+# non-zero after 2 x 2 max-pooling (the inputs that were not a window's maximum get nothing),
+# and the backward loops skip the zeros.
+
 
 @njit(cache=True, parallel=True, fastmath=FM)
-def conv_forward(x, W, b, cv, z, a, act, pool):
-    """For each example i and map f: cv = the valid convolution of x[i] with W[f], z = max-pool(cv) + b[f],
-    a = act(z). x: (m, C, H, Wd); W: (M, C, k, k); cv: (m, M, hc, wc); z, a: (m, M, hp, wp)."""
+def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
+    """For each example i: pt[i] = its flipped patches, cv[i, f, p] = W[f] . pt[i, p],
+    z = max-pool(cv) + b[f], a = act(z). x: (m, C, H, Wd); W: (M, R = C k k); cv: (m, M, hc*wc);
+    pt: (m, hc*wc, R); z, a: (m, M, hp, wp)."""
     m, C = x.shape[0], x.shape[1]
-    M, k = W.shape[0], W.shape[2]
-    hc, wc = cv.shape[2], cv.shape[3]
+    M, R = W.shape[0], W.shape[1]
     hp, wp = z.shape[2], z.shape[3]
-    for t in prange(m * M):
-        i = t // M
-        f = t - i * M
-        out = cv[i, f]
+    hc, wc = x.shape[2] - k + 1, x.shape[3] - k + 1
+    P = hc * wc
+    for i in prange(m):
+        xi = x[i]
+        pi = pt[i]
         for y in range(hc):
             for xx in range(wc):
-                out[y, xx] = 0.0
-        for c in range(C):
-            xc = x[i, c]
-            for u in range(k):
-                for v in range(k):
-                    wv = W[f, c, k - 1 - u, k - 1 - v]
-                    for y in range(hc):
-                        row = xc[y + u]
-                        o = out[y]
-                        for xx in range(wc):
-                            o[xx] += wv * row[xx + v]
-        for p in range(hp):
-            for q in range(wp):
-                top = out[p * pool, q * pool]
-                for du in range(pool):
-                    for dv in range(pool):
-                        top = max(top, out[p * pool + du, q * pool + dv])
-                zz = top + b[f]
-                z[i, f, p, q] = zz
-                a[i, f, p, q] = activate(zz, act)
+                row = pi[y * wc + xx]
+                r = 0
+                for c in range(C):
+                    for u in range(k):
+                        src = xi[c, y + k - 1 - u]
+                        for v in range(k):
+                            row[r] = src[xx + k - 1 - v]
+                            r += 1
+        ci = cv[i]
+        p = 0
+        while p + 4 <= P:
+            a0, a1, a2, a3 = pi[p], pi[p + 1], pi[p + 2], pi[p + 3]
+            for f in range(M):
+                w = W[f]
+                s0 = s1 = s2 = s3 = 0.0
+                for r in range(R):
+                    wr = w[r]
+                    s0 += wr * a0[r]
+                    s1 += wr * a1[r]
+                    s2 += wr * a2[r]
+                    s3 += wr * a3[r]
+                ci[f, p] = s0
+                ci[f, p + 1] = s1
+                ci[f, p + 2] = s2
+                ci[f, p + 3] = s3
+            p += 4
+        while p < P:
+            a0 = pi[p]
+            for f in range(M):
+                w = W[f]
+                s0 = 0.0
+                for r in range(R):
+                    s0 += w[r] * a0[r]
+                ci[f, p] = s0
+            p += 1
+        for f in range(M):
+            cf = ci[f]
+            for pp in range(hp):
+                for qq in range(wp):
+                    top = cf[pp * pool * wc + qq * pool]
+                    for du in range(pool):
+                        for dv in range(pool):
+                            top = max(top, cf[(pp * pool + du) * wc + qq * pool + dv])
+                    zz = top + b[f]
+                    z[i, f, pp, qq] = zz
+                    a[i, f, pp, qq] = activate(zz, act)
 
 
 @njit(cache=True, parallel=True, fastmath=FM)
-def conv_backward(x, W, cv, dz, g, gW, gb, dx, need_dx, pool):
+def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
     """Given dz = dC/dz of the pooled outputs (m, M, hp, wp): route it through the max into
-    g (m, M, hc, wc) (every input equal to its window's max gets it: Theano's rule), add the
-    mini-batch's summed dC/dW and dC/db into gW, gb (examples in order), and, if need_dx, write
-    dC/d(input) into dx (m, C, H, Wd)."""
+    g (m, M, hc*wc) (every input equal to its window's max gets it: Theano's rule), add the
+    mini-batch's summed dC/dW (M, R) and dC/db into gW, gb (examples in order), and, if need_dx,
+    write dC/d(input) into dx (m, C, H, Wd) (pt is overwritten then)."""
     m, C = x.shape[0], x.shape[1]
-    M, k = W.shape[0], W.shape[2]
-    hc, wc = cv.shape[2], cv.shape[3]
+    M, R = W.shape[0], W.shape[1]
     hp, wp = dz.shape[2], dz.shape[3]
+    hc, wc = x.shape[2] - k + 1, x.shape[3] - k + 1
+    P = hc * wc
     for t in prange(m * M):
         i = t // M
         f = t - i * M
         gi = g[i, f]
         ci = cv[i, f]
-        for y in range(hc):
-            for xx in range(wc):
-                gi[y, xx] = 0.0
-        for p in range(hp):
-            for q in range(wp):
-                top = ci[p * pool, q * pool]
+        for q in range(P):
+            gi[q] = 0.0
+        for pp in range(hp):
+            for qq in range(wp):
+                top = ci[pp * pool * wc + qq * pool]
                 for du in range(pool):
                     for dv in range(pool):
-                        top = max(top, ci[p * pool + du, q * pool + dv])
-                d = dz[i, f, p, q]
+                        top = max(top, ci[(pp * pool + du) * wc + qq * pool + dv])
+                d = dz[i, f, pp, qq]
                 for du in range(pool):
                     for dv in range(pool):
-                        if ci[p * pool + du, q * pool + dv] == top:
-                            gi[p * pool + du, q * pool + dv] = d
+                        q = (pp * pool + du) * wc + qq * pool + dv
+                        if ci[q] == top:
+                            gi[q] = d
     for f in prange(M):
+        gw = gW[f]
+        nz = np.empty(P, dtype=np.int64)
         for i in range(m):
             s = 0.0
-            for p in range(hp):
-                for q in range(wp):
-                    s += dz[i, f, p, q]
+            for pp in range(hp):
+                for qq in range(wp):
+                    s += dz[i, f, pp, qq]
             gb[f] += s
             gi = g[i, f]
-            for c in range(C):
-                xc = x[i, c]
-                for u in range(k):
-                    for v in range(k):
-                        s = 0.0
-                        for y in range(hc):
-                            row = xc[y + u]
-                            gr = gi[y]
-                            for xx in range(wc):
-                                s += gr[xx] * row[xx + v]
-                        gW[f, c, k - 1 - u, k - 1 - v] += s
+            pi = pt[i]
+            n = 0
+            for q in range(P):
+                if gi[q] != 0.0:
+                    nz[n] = q
+                    n += 1
+            j = 0
+            while j + 4 <= n:
+                q0, q1, q2, q3 = nz[j], nz[j + 1], nz[j + 2], nz[j + 3]
+                d0, d1, d2, d3 = gi[q0], gi[q1], gi[q2], gi[q3]
+                a0, a1, a2, a3 = pi[q0], pi[q1], pi[q2], pi[q3]
+                for r in range(R):
+                    gw[r] += d0 * a0[r] + d1 * a1[r] + d2 * a2[r] + d3 * a3[r]
+                j += 4
+            while j < n:
+                q0 = nz[j]
+                d0 = gi[q0]
+                a0 = pi[q0]
+                for r in range(R):
+                    gw[r] += d0 * a0[r]
+                j += 1
     if need_dx:
-        H, Wd = x.shape[2], x.shape[3]
-        for t in prange(m * C):
-            i = t // C
-            c = t - i * C
-            di = dx[i, c]
-            for y in range(H):
-                for xx in range(Wd):
-                    di[y, xx] = 0.0
-            for f in range(M):
-                gi = g[i, f]
-                for u in range(k):
-                    for v in range(k):
-                        wv = W[f, c, k - 1 - u, k - 1 - v]
-                        for y in range(hc):
-                            gr = gi[y]
-                            dr = di[y + u]
-                            for xx in range(wc):
-                                dr[xx + v] += wv * gr[xx]
+        for i in prange(m):
+            pi = pt[i]
+            for q in range(P):
+                row = pi[q]
+                for r in range(R):
+                    row[r] = 0.0
+                for f in range(M):
+                    d = g[i, f, q]
+                    if d != 0.0:
+                        w = W[f]
+                        for r in range(R):
+                            row[r] += d * w[r]
+            di = dx[i]
+            for c in range(C):
+                for y in range(x.shape[2]):
+                    for xx in range(x.shape[3]):
+                        di[c, y, xx] = 0.0
+            for y in range(hc):
+                for xx in range(wc):
+                    row = pi[y * wc + xx]
+                    r = 0
+                    for c in range(C):
+                        for u in range(k):
+                            dst = di[c, y + k - 1 - u]
+                            for v in range(k):
+                                dst[xx + k - 1 - v] += row[r]
+                                r += 1
 
 
 # -- dense layers, in parallel over outputs ----------------------------------------------------------
@@ -213,17 +271,22 @@ def _bp2_finish(dp, zp, ap, act, m, p, train, seed, epoch, ids, key):
 
 @njit(cache=True, inline="always")
 def _conv_views(params, T, l, sizes, u_off, buf_a, buf_b, CV, m_max, m):
-    """The 4-d views of a ConvPool layer: its input block in buf_a, its output block in buf_b,
-    its weights, biases and pre-pooling buffer."""
+    """The views of a ConvPool layer: its input block in buf_a (m, C, H, Wd), its output block in
+    buf_b (m, M, hp, wp), its weights (M, C k k), biases, pre-pooling buffer (m, M, hc*wc) and
+    patch matrix (m, hc*wc, C k k), the last two in CV."""
     C, H, Wd = T[l, F_C], T[l, F_H], T[l, F_W]
     M, k = T[l, F_MAPS], T[l, F_K]
     hc, wc, hp, wp = T[l, F_HC], T[l, F_WC], T[l, F_HP], T[l, F_WP]
+    R = C * k * k
     x = _block(buf_a, m_max * u_off[l - 1], m, sizes[l - 1]).reshape((m, C, H, Wd))
     y = _block(buf_b, m_max * u_off[l], m, sizes[l]).reshape((m, M, hp, wp))
-    W = params[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((M, C, k, k))
+    W = params[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((M, R))
     b = params[T[l, F_BOFF]:T[l, F_BOFF] + T[l, F_NB]]
-    cv = CV[m_max * T[l, F_COFF]:m_max * T[l, F_COFF] + m * M * hc * wc].reshape((m, M, hc, wc))
-    return x, y, W, b, cv
+    o = m_max * T[l, F_COFF]
+    cv = CV[o:o + m * M * hc * wc].reshape((m, M, hc * wc))
+    o += m_max * M * hc * wc
+    pt = CV[o:o + m * hc * wc * R].reshape((m, hc * wc, R))
+    return x, y, W, b, cv, pt
 
 
 @njit(cache=True, inline="always")
@@ -250,9 +313,9 @@ def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train,
                     masked[i, k] = a_in[i, k] * dropout_factor(p, train, seed, epoch, ids[i], key, k)
             src = M
         if T[l, F_KIND] == CONVPOOL:
-            x, z, W, b, cv = _conv_views(params, T, l, sizes, u_off, src, Z, CV, m_max, m)
+            x, z, W, b, cv, pt = _conv_views(params, T, l, sizes, u_off, src, Z, CV, m_max, m)
             a = _block(A, m_max * u_off[l], m, sizes[l]).reshape(z.shape)
-            conv_forward(x, W, b, cv, z, a, T[l, F_ACT], T[l, F_POOL])
+            conv_forward(x, W, b, cv, pt, z, a, T[l, F_ACT], T[l, F_K], T[l, F_POOL])
         else:
             W, b = _dense_views(params, T, l)
             a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
@@ -290,10 +353,10 @@ def backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm
         p = dropout[l]
         src = M if p != 0.0 else A
         if T[l, F_KIND] == CONVPOOL:
-            x, dz, W, b, cv = _conv_views(params, T, l, sizes, u_off, src, D, CV, m_max, m)
-            _, _, gW, gb, g = _conv_views(grad, T, l, sizes, u_off, src, D, G, m_max, m)
+            x, dz, W, b, cv, pt = _conv_views(params, T, l, sizes, u_off, src, D, CV, m_max, m)
+            _, _, gW, gb, g, _ = _conv_views(grad, T, l, sizes, u_off, src, D, G, m_max, m)
             dx = _block(D, m_max * u_off[l - 1], m, sizes[l - 1]).reshape(x.shape)
-            conv_backward(x, W, cv, dz, g, gW, gb, dx, l > 1, T[l, F_POOL])
+            conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, l > 1, T[l, F_K], T[l, F_POOL])
             if l > 1:
                 dp = _block(D, m_max * u_off[l - 1], m, sizes[l - 1])
                 _times_prime(dp, _block(Z, m_max * u_off[l - 1], m, sizes[l - 1]),
