@@ -14,11 +14,11 @@ kernel): ``conv[f, y, x] = sum_{c,u,v} in[c, y+u, x+v] W[f, c, k-1-u, k-1-v]``
 (see :mod:`nnsci.engine.plan`). Max-pooling backpropagates by Theano's rule:
 every input equal to its window's maximum receives the window's gradient.
 
-Determinism: the parallel loops (``prange``) run over independent outputs
-only (an (example, map) pair in the forward pass and the routing through the
-max, a map for the weight and bias gradients, an (example, channel) pair for
-the input gradient); each output's sum runs in one fixed order (examples in
-mini-batch order), so results do not depend on the number of threads."""
+Determinism: the parallel loops (``prange``, in the ConvPool kernels only) run over
+independent outputs only (an example in the forward pass and in dC/d(input), an (example, map)
+pair in the routing through the max, a map for the weight and bias gradients); each output's
+sum runs in one fixed order (examples in mini-batch order), so results do not depend on the
+number of threads. Dense layers and the update run on one thread."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from numba import njit, prange
 from ..functions import LOG_LIKELIHOOD, QUADRATIC, activate, activate_prime, cost_term, nan_to_num
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
                     F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
-from .kernels import FM, _activate_rows, _block, dropout_factor
+from .kernels import FM, _activate_rows, _block, _dense, _outer_accumulate, dropout_factor
 from .kernels import forward as dense_forward
 
 
@@ -199,60 +199,27 @@ def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
                                 r += 1
 
 
-# -- dense layers, in parallel over outputs ----------------------------------------------------------
-# The plan's dense layers (chapter 6's FC100 and FC1000) read each weight once per mini-batch
-# and split the work between threads by output unit: z by row j of W, delta^{l-1} by column
-# block of W, nabla W by row. Each output's sum runs in one fixed order on one thread.
+# -- dense layers ------------------------------------------------------------------------------------
+# The plan's dense layers use the dense engine's forward and nabla-W kernels (:func:`.kernels._dense`,
+# :func:`.kernels._outer_accumulate`) and a BP2 that reads each weight once per mini-batch. They run
+# on one thread: measured on this machine, numba's parallel loops over output blocks vectorised
+# worse than these serial loops (bench/README.md).
 
-KB = 64   # columns per block of BP2
 
-
-@njit(cache=True, parallel=True, fastmath=FM)
-def dense_forward_par(a_in, W, b, z, m):
-    """z[i, j] = sum_k W[j, k] a_in[i, k] + b[j]."""
+@njit(cache=True, fastmath=FM)
+def dense_back(W, d, dp, m):
+    """dp[i, k] = sum_j W[j, k] d[i, j] (j in order): row j of W is read once for all m examples."""
     n_out, n_in = W.shape
-    for j in prange(n_out):
+    for i in range(m):
+        for k in range(n_in):
+            dp[i, k] = 0.0
+    for j in range(n_out):
         w = W[j]
         for i in range(m):
-            a = a_in[i]
-            s = 0.0
-            for k in range(n_in):
-                s += w[k] * a[k]
-            z[i, j] = s + b[j]
-
-
-@njit(cache=True, parallel=True, fastmath=FM)
-def dense_outer_par(d, a_in, gW, gb, m):
-    """gW += sum_i delta_i a_i^T and gb += sum_i delta_i (examples in order), by rows of gW."""
-    n_out, n_in = gW.shape
-    for j in prange(n_out):
-        g = gW[j]
-        for i in range(m):
             dij = d[i, j]
-            gb[j] += dij
-            a = a_in[i]
+            row = dp[i]
             for k in range(n_in):
-                g[k] += dij * a[k]
-
-
-@njit(cache=True, parallel=True, fastmath=FM)
-def dense_back_par(W, d, dp, m):
-    """dp[i, k] = sum_j W[j, k] d[i, j] (j in order), by blocks of KB columns."""
-    n_out, n_in = W.shape
-    n_blocks = (n_in + KB - 1) // KB
-    for t in prange(n_blocks):
-        k0 = t * KB
-        k1 = min(n_in, k0 + KB)
-        for i in range(m):
-            for k in range(k0, k1):
-                dp[i, k] = 0.0
-        for j in range(n_out):
-            w = W[j]
-            for i in range(m):
-                dij = d[i, j]
-                row = dp[i]
-                for k in range(k0, k1):
-                    row[k] += w[k] * dij
+                row[k] += w[k] * dij
 
 
 @njit(cache=True, fastmath=FM)
@@ -321,7 +288,7 @@ def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train,
             a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
             z = _block(Z, m_max * u_off[l], m, sizes[l])
             a = _block(A, m_max * u_off[l], m, sizes[l])
-            dense_forward_par(a_in, W, b, z, m)
+            _dense(a_in, W, b, z, m)
             _activate_rows(z, a, m, T[l, F_ACT])
 
 
@@ -366,49 +333,43 @@ def backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm
             a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
             W, b = _dense_views(params, T, l)
             gW, gb = _dense_views(grad, T, l)
-            dense_outer_par(d, a_in, gW, gb, m)
+            _outer_accumulate(d, a_in, gW, gb, m)
             if l > 1:
                 dp = _block(D, m_max * u_off[l - 1], m, sizes[l - 1])
-                dense_back_par(W, d, dp, m)
+                dense_back(W, d, dp, m)
                 _bp2_finish(dp, _block(Z, m_max * u_off[l - 1], m, sizes[l - 1]),
                             _block(A, m_max * u_off[l - 1], m, sizes[l - 1]), T[l - 1, F_ACT], m, p, train,
                             seed, epoch, ids, T[l, F_KEY])
 
 
-UB = 4096   # parameters per block of the update
-
-
-@njit(cache=True, parallel=True, fastmath=FM)
+@njit(cache=True, fastmath=FM)
 def _update_range(params, grad, velocity, r0, n, is_weight, scale, decay, l1, momentum):
-    """:func:`.kernels.update`'s rule on params[r0:r0+n] (elementwise, in parallel blocks)."""
-    n_blocks = (n + UB - 1) // UB
-    for t in prange(n_blocks):
-        lo = r0 + t * UB
-        hi = min(r0 + n, lo + UB)
-        if momentum == 0:
-            if not is_weight:
-                for r in range(lo, hi):
-                    params[r] = params[r] - scale * grad[r]
-            elif l1 == 0:
-                for r in range(lo, hi):
-                    params[r] = decay * params[r] - scale * grad[r]
-            else:
-                for r in range(lo, hi):
-                    w = params[r]
-                    sgn = (w > 0) - (w < 0)
-                    params[r] = decay * w - l1 * sgn - scale * grad[r]
+    """:func:`.kernels.update`'s rule on params[r0:r0+n] (elementwise)."""
+    lo, hi = r0, r0 + n
+    if momentum == 0:
+        if not is_weight:
+            for r in range(lo, hi):
+                params[r] = params[r] - scale * grad[r]
+        elif l1 == 0:
+            for r in range(lo, hi):
+                params[r] = decay * params[r] - scale * grad[r]
         else:
-            if not is_weight:
-                for r in range(lo, hi):
-                    velocity[r] = momentum * velocity[r] - scale * grad[r]
-                    params[r] = params[r] + velocity[r]
-            else:
-                shrink = 1 - decay
-                for r in range(lo, hi):
-                    w = params[r]
-                    sgn = (w > 0) - (w < 0)
-                    velocity[r] = momentum * velocity[r] - shrink * w - l1 * sgn - scale * grad[r]
-                    params[r] = w + velocity[r]
+            for r in range(lo, hi):
+                w = params[r]
+                sgn = (w > 0) - (w < 0)
+                params[r] = decay * w - l1 * sgn - scale * grad[r]
+    else:
+        if not is_weight:
+            for r in range(lo, hi):
+                velocity[r] = momentum * velocity[r] - scale * grad[r]
+                params[r] = params[r] + velocity[r]
+        else:
+            shrink = 1 - decay
+            for r in range(lo, hi):
+                w = params[r]
+                sgn = (w > 0) - (w < 0)
+                velocity[r] = momentum * velocity[r] - shrink * w - l1 * sgn - scale * grad[r]
+                params[r] = w + velocity[r]
 
 
 @njit(cache=True)
