@@ -337,3 +337,28 @@ def test_small_conv_net_learns_mnist(mnist_npz):
     print("validation accuracy per epoch:", h.evaluation_accuracy)
     acc = h.evaluation_accuracy
     assert acc[-1] > 450 and acc[0] < acc[1] < acc[2]
+
+
+def test_save_and_load_a_conv_net(tmp_path):
+    """The engine saves the plan with the weights: a network loads back from the file alone or from
+    its spec, with equal parameters and outputs; a compact network keeps the chapters 1-5 layout."""
+    from nnsci.engine import load_network
+
+    spec = conv_spec((1, 8, 8), [{"conv": {"maps": 3, "k": 3, "pool": 2, "activation": "relu"}},
+                                 {"fc": {"n": 5, "activation": "tanh", "dropout": 0.5}}, {"softmax": {"n": 3, "dropout": 0.5}}])
+    net = Network(spec, cost="log_likelihood", dtype="float32")
+    net.params[:] = np.random.default_rng(1).normal(size=net.n_params)
+    net.save(tmp_path / "w.npz")
+    x = np.random.default_rng(2).random((4, 64))
+    for other in (load_network(tmp_path / "w.npz"),
+                  load_network(tmp_path / "w.npz", {"net": spec, "cost": "log_likelihood", "dtype": "float32"})):
+        assert other.plan == net.plan
+        np.testing.assert_array_equal(other.params, net.params)
+        np.testing.assert_array_equal(feedforward(other, x), feedforward(net, x))
+    dense = Network([6, 4, 2], "tanh", "softmax", "log_likelihood", "float64")
+    dense.save(tmp_path / "d.npz")
+    with np.load(tmp_path / "d.npz") as z:
+        assert sorted(z.files) == ["W1", "W2", "b1", "b2", "cost", "hidden", "output", "sizes"]
+    assert load_network(tmp_path / "d.npz").plan == dense.plan
+    with pytest.raises(NnsciError, match="not a weights file"):
+        load_network(tmp_path / "d.npz", {"net": [6, 5, 2], "output": "softmax", "cost": "log_likelihood"})
