@@ -14,7 +14,6 @@ that chapter 3's accuracy-versus-size comparison reuses the same fits."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -176,9 +175,3 @@ def load_svm_result(path):
         raise NnsciError(f"{path}: file not found (run `nnsci svm` first)") from None
     except (KeyError, ValueError, OSError) as e:
         raise NnsciError(f"{path}: not an SVM result of `nnsci svm` ({e})") from None
-
-
-def read_svm_provenance(path):
-    """The JSON written beside an SVM result, or {} when it is missing."""
-    p = Path(path).with_suffix(".json")
-    return json.loads(p.read_text()) if p.exists() else {}

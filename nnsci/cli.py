@@ -63,6 +63,22 @@ def cmd_table(a):
     make_table(a.name, a.out, inputs=_kv(a.input), scale=a.scale, metrics=a.metrics)
 
 
+# Intermediate data that several figures and tables read (computed once by its own rule).
+CURVES = {"ch3.more_data": ("nnsci.experiments.ch3_runs", "write_more_data_curves")}
+
+
+def cmd_curves(a):
+    import importlib
+
+    from .config import load_config, load_scale
+
+    if a.name not in CURVES:
+        raise NnsciError(f"unknown curves {a.name!r}; known: {', '.join(sorted(CURVES))}")
+    module, fn = CURVES[a.name]
+    scale = load_scale(a.scale or load_config()["scale"])
+    getattr(importlib.import_module(module), fn)(a.out, _kv(a.input), scale)
+
+
 def cmd_svm(a):
     from .baselines import fit_svm
 
@@ -77,11 +93,12 @@ def cmd_train(a):
 
 
 def cmd_check(a):
-    from .reference import check
+    from .check import check
 
     ok = check(a.scale, a.out, results=a.results, inputs=_kv(a.input))
     if not ok and a.strict:
-        raise NnsciError(f"results differ from the stored reference metrics; see {a.out}")
+        raise NnsciError(f"results differ from the stored reference metrics, or a book number is missing; "
+                         f"see {a.out}")
 
 
 def cmd_reference(a):
@@ -115,20 +132,20 @@ def build_parser():
     p.add_argument("--seed", type=int, required=True)
     p.set_defaults(func=cmd_expand_mnist)
 
-    p = sub.add_parser("figure", help="draw one figure")
-    p.add_argument("name", help="figure id, e.g. ch1.digits")
-    p.add_argument("--out", required=True)
-    p.add_argument("--input", action="append", metavar="KEY=PATH")
-    p.add_argument("--scale", default=None)
-    p.set_defaults(func=cmd_figure)
-
-    p = sub.add_parser("table", help="write one table (.md and .csv)")
-    p.add_argument("name", help="table id, e.g. ch1.baselines")
-    p.add_argument("--out", required=True, help="the .md path; the .csv goes beside it")
-    p.add_argument("--input", action="append", metavar="KEY=PATH")
-    p.add_argument("--metrics", default=None, help="JSON of the table's numbers for `check`")
-    p.add_argument("--scale", default=None)
-    p.set_defaults(func=cmd_table)
+    # the products built from an id: a figure, a table (.md, .csv, and its numbers), or curves (JSON)
+    for verb, helptext, example, out_help, func in (
+            ("figure", "draw one figure", "ch1.digits", None, cmd_figure),
+            ("table", "write one table (.md and .csv)", "ch1.baselines", "the .md path; the .csv goes beside it",
+             cmd_table),
+            ("curves", "compute data several figures and tables read (JSON)", "ch3.more_data", None, cmd_curves)):
+        p = sub.add_parser(verb, help=helptext)
+        p.add_argument("name", help=f"{verb} id, e.g. {example}")
+        p.add_argument("--out", required=True, help=out_help)
+        p.add_argument("--input", action="append", metavar="KEY=PATH")
+        if verb == "table":
+            p.add_argument("--metrics", default=None, help="JSON of the table's numbers for `check`")
+        p.add_argument("--scale", default=None)
+        p.set_defaults(func=func)
 
     p = sub.add_parser("svm", help="fit the book's SVM on the first SIZE training images")
     p.add_argument("--mnist", required=True)

@@ -1,10 +1,18 @@
 """The configuration, the scales and the experiment specs, loaded and checked.
 
 The Snakefile validates ``config/config.yaml`` with Snakemake's ``validate``;
-the CLI uses :func:`load_config` so a step run by hand is checked the same way."""
+the CLI uses :func:`load_config` so a step run by hand is checked the same way.
+
+Every YAML file is parsed once per process (:func:`read_yaml` caches by path, size and
+modification time; the C loader where PyYAML has one) and a mapping with the same key
+twice is an error, in every file: PyYAML would silently keep the last."""
 
 from __future__ import annotations
 
+import copy
+import functools
+import os
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -14,25 +22,95 @@ from . import paths
 from .errors import NnsciError
 
 SCALES = ("full", "quick", "ci")
-ENGINES = ("cpu", "cuda")
+
+
+# --------------------------------------------------------------------------------------
+# YAML: parsed once, duplicate keys refused
+class UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader (the C parser where present) that refuses a repeated key."""
+
+
+def _construct_unique_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(path: str, mtime_ns: int, ctime_ns: int, size: int):
+    with open(path, encoding="utf-8") as f:
+        return yaml.load(f, Loader=UniqueKeyLoader)
 
 
 def read_yaml(path):
+    """The parsed YAML file (a fresh copy: callers may change it); one-line errors naming the file."""
     path = Path(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
+        st = os.stat(path)
+        data = _parse(str(path.resolve()), st.st_mtime_ns, st.st_ctime_ns, st.st_size)
     except FileNotFoundError:
         raise NnsciError(f"{path}: file not found") from None
     except yaml.YAMLError as e:
-        raise NnsciError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+        raise NnsciError(f"{path}: not valid YAML ({' '.join(str(e).split())})") from None
+    return copy.deepcopy(data)
 
 
-def validate_config(cfg: dict, source="config") -> dict:
-    """Check ``cfg`` against the JSON schema; fill defaults; one-line error on a problem."""
+def schema_errors(data, schema_file, source) -> None:
+    """Validate ``data`` with the JSON schema ``workflow/schemas/<schema_file>``; one-line error."""
     import jsonschema
 
-    schema = read_yaml(paths.SCHEMA)
+    schema = load_schema(schema_file)
+    err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if err is not None:
+        where = ".".join(str(p) for p in err.absolute_path) or "top level"
+        raise NnsciError(f"{source}: {where}: {err.message}")
+
+
+def validate_entries(data, schema_file, path, what="entries") -> dict:
+    """A YAML mapping of ``{id: entry}``, each entry checked with the JSON schema ``schema_file``.
+
+    One-line errors: ``<file>: entry '<id>': lacks <field>`` or ``... <field>: <problem>``."""
+    import jsonschema
+
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise NnsciError(f"{path}: expected a mapping of ids to {what}")
+    validator = jsonschema.Draft202012Validator(load_schema(schema_file))
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            raise NnsciError(f"{path}: entry {key!r} must be a mapping, got {entry!r}")
+        err = jsonschema.exceptions.best_match(validator.iter_errors(entry))
+        if err is None:
+            continue
+        if err.validator == "required":
+            missing = [f for f in err.validator_value if f not in err.instance]
+            raise NnsciError(f"{path}: entry {key!r}: lacks {', '.join(missing)}")
+        if err.validator == "additionalProperties":
+            raise NnsciError(f"{path}: entry {key!r}: {err.message}")
+        field = ".".join(str(p) for p in err.absolute_path) or "entry"
+        raise NnsciError(f"{path}: entry {key!r}: {field} {err.instance!r}: {err.message}")
+    return data
+
+
+@functools.lru_cache(maxsize=None)
+def load_schema(schema_file):
+    return read_yaml(paths.SCHEMAS_DIR / schema_file)
+
+
+# --------------------------------------------------------------------------------------
+# config/config.yaml
+def validate_config(cfg: dict, source="config") -> dict:
+    """Check ``cfg`` against the JSON schema; fill defaults; one-line error on a problem."""
+    schema = load_schema("config.schema.yaml")
     if not isinstance(cfg, dict):
         raise NnsciError(f"{source}: expected a mapping of keys to values")
     unknown = sorted(set(cfg) - set(schema["properties"]))
@@ -43,6 +121,8 @@ def validate_config(cfg: dict, source="config") -> dict:
     for key, prop in schema["properties"].items():
         if key not in cfg and "default" in prop:
             cfg[key] = prop["default"]
+    import jsonschema
+
     try:
         jsonschema.validate(cfg, schema)
     except jsonschema.ValidationError as e:
@@ -59,22 +139,144 @@ def load_config(overrides: dict | None = None, path=None) -> dict:
     return validate_config(cfg, source=str(path))
 
 
-def load_scale(name: str) -> dict:
-    """The numbers of one scale (config/scales/<name>.yaml)."""
+# --------------------------------------------------------------------------------------
+# Scales
+@dataclass(frozen=True)
+class Scale:
+    """One scale (config/scales/<name>.yaml), validated: the only place a scale is applied.
+
+    Every step asks it (epochs, data sizes, seeds, SVM sizes, animation frames, chapter 2's
+    gradient check); ``None`` for a cap means none."""
+
+    name: str
+    description: str = ""
+    epochs_factor: float = 1.0
+    epochs_min: int = 1
+    epochs_max: int | None = None
+    train_size_max: int | None = None
+    eval_size_max: int | None = None
+    seeds_max: int | None = None
+    svm_train_size_max: int | None = None
+    gif_frames_max: int | None = None
+    gradient_check_examples_max: int | None = None
+    gradient_check_params_max: int | None = None
+
+    @classmethod
+    def from_mapping(cls, data: dict, name: str | None = None, source="scale") -> "Scale":
+        data = dict(data or {})
+        name = data.pop("name", name) or "custom"
+        data.setdefault("description", name)
+        schema_errors(data, "scale.schema.yaml", source)
+        return cls(name=name, **data)
+
+    def epochs(self, n: int, capped: bool = True) -> int:
+        """A run's epochs: ``n`` times epochs_factor, at least epochs_min, at most epochs_max and n.
+
+        ``capped=False`` (chapter 4's one-input fits, milliseconds an epoch): only the factor."""
+        if not capped:
+            return int(round(n * float(self.epochs_factor)))
+        if float(self.epochs_factor) == 1.0 and not self.epochs_max:
+            return n
+        e = max(int(self.epochs_min), int(round(n * float(self.epochs_factor))))
+        if self.epochs_max:
+            e = min(e, int(self.epochs_max))
+        return min(e, n) if n > 0 else 0
+
+    @staticmethod
+    def _cap(n, cap):
+        return min(int(n), int(cap)) if cap else int(n)
+
+    def size(self, size: int | None, kind: str = "train") -> int | None:
+        """A data set's size: ``size`` (None: all of it) capped by train_/eval_size_max."""
+        cap = self.train_size_max if kind == "train" else self.eval_size_max
+        if not cap:
+            return size
+        return min(int(size), int(cap)) if size else int(cap)
+
+    def seeds(self, n: int) -> int:
+        return self._cap(n, self.seeds_max)
+
+    def svm_size(self, n: int) -> int:
+        """An SVM's training-set size."""
+        return self._cap(n, self.svm_train_size_max)
+
+    def capped_sizes(self, sizes, cap=...):
+        """The training-set sizes this scale tells apart: ``[(requested, effective)]``, each size
+        capped (by ``cap``, default train_size_max), the first requested size kept for each
+        effective one: at ci (cap 2,000) the sizes 5,000 to 50,000 all train on 2,000 images."""
+        cap = self.train_size_max if cap is ... else cap
+        out, seen = [], set()
+        for s in sizes:
+            eff = self._cap(s, cap)
+            if eff not in seen:
+                seen.add(eff)
+                out.append((int(s), eff))
+        return out
+
+    def svm_sizes(self, sizes):
+        """The distinct SVM training-set sizes of ``sizes`` at this scale."""
+        return [eff for _, eff in self.capped_sizes(sizes, self.svm_train_size_max)]
+
+    def gif_frames(self, n: int) -> int:
+        return self._cap(n, self.gif_frames_max)
+
+    def gradient_check(self, examples: int, params: int) -> tuple[int, int]:
+        """Chapter 2's backprop check: (images, parameters compared by finite differences)."""
+        return self._cap(examples, self.gradient_check_examples_max), self._cap(params, self.gradient_check_params_max)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def as_scale(scale) -> Scale:
+    """A Scale from a Scale, a scale name or a mapping of scale keys (tests)."""
+    if isinstance(scale, Scale):
+        return scale
+    if isinstance(scale, str):
+        return load_scale(scale)
+    return Scale.from_mapping(scale or {})
+
+
+@functools.lru_cache(maxsize=None)
+def _load_scale(name, mtime_ns):
+    path = paths.SCALES_DIR / f"{name}.yaml"
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise NnsciError(f"{path}: expected a mapping of scale keys to values")
+    return Scale.from_mapping(data, name=name, source=str(path))
+
+
+def load_scale(name: str) -> Scale:
+    """The validated scale ``name`` (config/scales/<name>.yaml), read once per process."""
     if name not in SCALES:
         raise NnsciError(f"unknown scale {name!r}; choose one of {', '.join(SCALES)}")
-    scale = read_yaml(paths.SCALES_DIR / f"{name}.yaml") or {}
-    scale["name"] = name
-    return scale
+    path = paths.SCALES_DIR / f"{name}.yaml"
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        raise NnsciError(f"{path}: file not found") from None
+    return _load_scale(name, mtime)
 
 
+# --------------------------------------------------------------------------------------
+# Experiments
 def load_experiments(chapter: str | None = None) -> dict:
-    """Every experiment spec of config/experiments/chN.yaml, keyed by id."""
+    """Every experiment spec of config/experiments/chN.yaml, keyed by id.
+
+    The files are parsed once per process (the DAG asks hundreds of times); the specs are
+    shared, so a caller copies one before changing it (spec.validate and script_runs do)."""
     files = sorted(paths.EXPERIMENTS_DIR.glob("ch*.yaml"))
     if chapter is not None:
         files = [f for f in files if f.stem == chapter]
+    key = tuple((str(f), os.stat(f).st_mtime_ns) for f in files)
+    return dict(_load_experiment_files(key))
+
+
+@functools.lru_cache(maxsize=64)
+def _load_experiment_files(files):
     out = {}
-    for f in files:
+    for f, _ in files:
+        f = Path(f)
         specs = read_yaml(f) or {}
         if not isinstance(specs, dict):
             raise NnsciError(f"{f}: expected a mapping of experiment ids to specs")

@@ -25,8 +25,7 @@ and data, so it is only informational there."""
 
 from __future__ import annotations
 
-import csv
-import io
+import functools
 import json
 import math
 from pathlib import Path
@@ -34,15 +33,13 @@ from pathlib import Path
 import yaml
 
 from . import paths
+from .config import read_yaml, validate_entries
 from .cpu_target import PINNED_CPU
 from .errors import NnsciError
 from .io import write_text
 
 # Units that are accuracies: they are compared as percentages, a count as 100*value/of.
 ACCURACY_UNITS = ("count", "percent", "fraction")
-KINDS = ("computed", "quoted")
-MATCHES = ("exact", "noise", "analytic", "none")
-BOOK_FIELDS = ("value", "unit", "kind", "match", "catalog", "book")
 
 # Default tolerances of stored reference metrics, by unit (see config/reference/README.md).
 # Compiled code differs in the last bits between CPU models, and a few epochs of training
@@ -59,44 +56,21 @@ DEFAULT_REL = 1e-6
 # Reading
 # --------------------------------------------------------------------------------------
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last)."""
-
-
-def _construct_unique_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_unique_mapping)
-
-
-def _read_yaml_mapping(path) -> dict:
-    """A YAML file of ``{id: mapping}``; a one-line NnsciError naming the file otherwise."""
+def _read_entries(path, schema_file) -> dict:
+    """A YAML file of ``{id: entry}`` (read and checked once per process, duplicate ids refused),
+    each entry checked with a JSON schema; a one-line NnsciError naming the file otherwise.
+    The entries are shared: callers read them."""
     path = Path(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_UniqueKeyLoader)
+        st = path.stat()
     except FileNotFoundError:
         raise NnsciError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        msg = " ".join(str(e).split())
-        raise NnsciError(f"{path}: not valid YAML ({msg})") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise NnsciError(f"{path}: expected a mapping of number ids to entries")
-    for key, entry in data.items():
-        if not isinstance(entry, dict):
-            raise NnsciError(f"{path}: entry {key!r} must be a mapping, got {entry!r}")
-    return data
+    return dict(_checked_entries(str(path), schema_file, st.st_mtime_ns, st.st_ctime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_entries(path, schema_file, *stamp):
+    return validate_entries(read_yaml(path), schema_file, Path(path), "entries")
 
 
 def _is_number(x) -> bool:
@@ -104,26 +78,8 @@ def _is_number(x) -> bool:
 
 
 def load_book(path=None) -> dict:
-    """config/reference/book.yaml, checked: every entry has the required fields and sane values."""
-    path = Path(path or paths.REFERENCE_DIR / "book.yaml")
-    book = _read_yaml_mapping(path)
-    for key, e in book.items():
-        missing = [f for f in BOOK_FIELDS if f not in e]
-        if missing:
-            raise NnsciError(f"{path}: entry {key!r} lacks {', '.join(missing)}")
-        if not _is_number(e["value"]):
-            raise NnsciError(f"{path}: entry {key!r}: value {e['value']!r} is not a number")
-        if e["kind"] not in KINDS:
-            raise NnsciError(f"{path}: entry {key!r}: kind {e['kind']!r} is not one of {', '.join(KINDS)}")
-        if e["match"] not in MATCHES:
-            raise NnsciError(f"{path}: entry {key!r}: match {e['match']!r} is not one of {', '.join(MATCHES)}")
-        if e["unit"] == "count" and not _is_number(e.get("of")):
-            raise NnsciError(f"{path}: entry {key!r}: a count needs `of` (its denominator)")
-        if e["match"] == "noise" and not any(_is_number(e.get(t)) for t in ("tolerance", "rel_tolerance")):
-            raise NnsciError(f"{path}: entry {key!r}: match noise needs a tolerance or rel_tolerance")
-        if e.get("relation") not in (None, "<", ">"):
-            raise NnsciError(f"{path}: entry {key!r}: relation must be '<' or '>'")
-    return book
+    """config/reference/book.yaml, checked with workflow/schemas/book.schema.yaml."""
+    return _read_entries(Path(path or paths.REFERENCE_DIR / "book.yaml"), "book.schema.yaml")
 
 
 def load_stored(scale, reference_dir=None) -> dict:
@@ -131,11 +87,7 @@ def load_stored(scale, reference_dir=None) -> dict:
     root = Path(reference_dir or paths.REFERENCE_DIR) / scale
     out = {}
     for f in sorted(root.glob("*.yaml")):
-        for key, e in _read_yaml_mapping(f).items():
-            if not _is_number(e.get("value")):
-                raise NnsciError(f"{f}: entry {key!r}: value {e.get('value')!r} is not a number")
-            if not _is_number(e.get("tolerance")) or e["tolerance"] < 0:
-                raise NnsciError(f"{f}: entry {key!r}: tolerance must be a number >= 0")
+        for key, e in _read_entries(f, "stored.schema.yaml").items():
             if key in out:
                 raise NnsciError(f"{f}: id {key!r} is also stored in {out[key]['file']}")
             out[key] = dict(e, file=str(f))
@@ -302,182 +254,6 @@ def compare_stored(stored, ours, exact=False):
 
 
 # --------------------------------------------------------------------------------------
-# The report
-# --------------------------------------------------------------------------------------
-
-def _fmt(v):
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return f"{v:.6g}"
-    return str(v)
-
-
-def _book_rows(book, ours, scale):
-    rows = []
-    for key, entry in book.items():
-        status, value, note = compare_book(entry, ours.get(key))
-        tol = entry.get("tolerance")
-        tol = f"±{_fmt(tol)}{' pp' if entry['unit'] in ACCURACY_UNITS else ''}" if tol is not None else (
-            f"±{_fmt(entry['rel_tolerance'] * 100)}%" if entry.get("rel_tolerance") is not None else "")
-        d = decimals_of(entry)
-        printed = f"{entry['value']:.{d}f}" if 0 < d <= 6 else _fmt(entry["value"])
-        book_value = (entry.get("relation") or "") + printed
-        if entry["unit"] == "count":
-            book_value += f" / {_fmt(entry['of'])}"
-        rows.append({"section": "book", "id": key, "chapter": entry.get("chapter", key.split(".")[0]),
-                     "unit": entry["unit"], "book": book_value,
-                     "ours": _fmt(value) if value is not None else status if status == "not computed" else "",
-                     "stored": "", "tolerance": tol, "match": entry["match"], "status": status,
-                     "note": "; ".join(x for x in (note, entry.get("note", "")) if x),
-                     "wording": entry["book"]})
-    return rows
-
-
-def _stored_rows(stored, ours, exact=False):
-    rows = []
-    for key in sorted(stored):
-        passed, note = compare_stored(stored[key], ours.get(key), exact)
-        o = ours.get(key)
-        rows.append({"section": "stored", "id": key, "chapter": Path(stored[key]["file"]).stem,
-                     "unit": stored[key].get("unit", ""),
-                     "book": "", "ours": _fmt(o["value"]) if o else "missing",
-                     "stored": _fmt(stored[key]["value"]),
-                     "tolerance": "exact" if exact and stored[key].get("exact", True)
-                     else f"±{_fmt(stored[key]['tolerance'])}",
-                     "match": "", "status": "pass" if passed else "fail", "note": note,
-                     "wording": Path(stored[key]["file"]).name})
-    return rows
-
-
-def _md_table(rows, cols):
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for r in rows:
-        lines.append("| " + " | ".join(str(r[c]).replace("|", "\\|") for c in cols) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _count(rows, status):
-    return sum(r["status"] == status for r in rows)
-
-
-def summary_line(scale, stored_rows, book_rows, unstored) -> str:
-    fails = _count(stored_rows, "fail")
-    verdict = "PASS" if fails == 0 else "FAIL"
-    if stored_rows:
-        ref = f"{len(stored_rows) - fails}/{len(stored_rows)} stored reference numbers match"
-    else:
-        ref = f"no stored reference numbers for scale {scale}"
-    statuses = ("exact", "within tolerance", "bound holds", "differs", "bound fails", "not computed")
-    book = ", ".join(f"{_count(book_rows, s)} {s}" for s in statuses if _count(book_rows, s))
-    info = "" if scale == "full" else " (informational at this scale)"
-    extra = f"; {unstored} of our numbers not stored yet" if unstored else ""
-    return f"**{verdict}** (scale {scale}): {ref}{extra}. Book: {book}{info}."
-
-
-def render_markdown(scale, stored_rows, book_rows, unstored_ids, mode=""):
-    parts = [f"# Reference check, scale {scale}\n",
-             summary_line(scale, stored_rows, book_rows, len(unstored_ids)) + "\n"]
-    if mode:
-        parts.append(mode + "\n")
-    failed = [r for r in stored_rows if r["status"] == "fail"]
-    parts.append("## Stored reference metrics (config/reference/%s)\n" % scale)
-    if failed:
-        parts.append("Failures:\n\n" + _md_table(failed, ["id", "ours", "stored", "tolerance", "note"]))
-    if stored_rows:
-        parts.append("All:\n\n" + _md_table(stored_rows, ["id", "ours", "stored", "tolerance", "status", "note"]))
-    else:
-        parts.append("None stored for this scale.\n")
-    if unstored_ids:
-        parts.append("Numbers we computed that are not stored (run `nnsci reference --scale %s --store`, "
-                     "review, commit): %s\n" % (scale, ", ".join(f"`{k}`" for k in unstored_ids)))
-    parts.append("## The book's printed numbers (config/reference/book.yaml)\n")
-    if scale != "full":
-        parts.append(f"At scale {scale} our runs use fewer epochs and images than the book: "
-                     "this comparison is informational.\n")
-    parts.append("Accuracies compare as percentages (a count over its denominator); tolerances of "
-                 "accuracies are in percentage points (pp).\n")
-    chapters = {}
-    for r in book_rows:
-        chapters.setdefault(r["chapter"], []).append(r)
-    for ch, rows in chapters.items():
-        parts.append(f"### {ch}\n\n" + _md_table(rows, ["id", "book", "ours", "unit", "match", "tolerance",
-                                                           "status", "wording", "note"]))
-    return "\n".join(parts)
-
-
-def render_csv(rows) -> str:
-    cols = ["section", "id", "chapter", "unit", "book", "ours", "stored", "tolerance", "match", "status", "note", "wording"]
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
-
-
-def check(scale, out, results="results", inputs=None, book=None, reference_dir=None, exact=None) -> bool:
-    """Write the report (``out``, Markdown, and a CSV beside it); True when every stored number matches.
-
-    ``exact``: compare stored numbers exactly (True), within their tolerances (False), or
-    decide from the compile target of this process and of the runs (None, see
-    :func:`comparison_mode`).
-
-    ``inputs`` may name ``book`` (a book.yaml) and ``reference`` (a reference
-    directory holding <scale>/chN.yaml) in place of the repository's own."""
-    from .config import load_config
-
-    from .config import SCALES
-
-    inputs = inputs or {}
-    scale = scale or load_config()["scale"]
-    if scale not in SCALES:
-        raise NnsciError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    book = load_book(inputs.get("book", book))
-    stored = load_stored(scale, inputs.get("reference", reference_dir))
-    ours = read_metrics(scale, results)
-    auto, mode = comparison_mode(results)
-    if exact is None:
-        exact = auto
-    elif exact != auto:
-        mode = "Stored numbers compare " + ("exactly (as asked)." if exact else "within their tolerances (as asked).")
-    book_rows = _book_rows(book, ours, scale)
-    stored_rows = _stored_rows(stored, ours, exact)
-    unstored = sorted(set(ours) - set(stored))
-    out = Path(out)
-    write_text(out.with_suffix(".csv"), render_csv(stored_rows + book_rows))
-    write_text(out, render_markdown(scale, stored_rows, book_rows, unstored, mode))
-    print(summary_line(scale, stored_rows, book_rows, len(unstored)).replace("**", ""))
-    print(mode)
-    for r in stored_rows:
-        if r["status"] == "fail":
-            print(f"  fail {r['id']}: ours {r['ours']}, stored {r['stored']} {r['tolerance']}: {r['note']}")
-    return all(r["status"] == "pass" for r in stored_rows)
-
-
-def comparison_mode(results="results") -> tuple[bool, str]:
-    """(exact?, a sentence for the report): exact when this process and every trained run
-    under ``results/runs`` were compiled for the pinned target."""
-    from .cpu_target import is_pinned
-
-    if not is_pinned():
-        return False, (f"Stored numbers compare within their tolerances: this machine does not run the pinned "
-                       f"{PINNED_CPU} build, so its results are not bit-identical to the stored ones.")
-    others = []
-    for prov in sorted(Path(results).glob("runs/*/provenance.json")):
-        target = json.loads(prov.read_text()).get("compile_target") or {}
-        if not target.get("pinned"):
-            others.append(prov.parent.name)
-    if others:
-        return False, (f"Stored numbers compare within their tolerances: {len(others)} run(s) were not trained "
-                       f"with the pinned {PINNED_CPU} build (e.g. {others[0]}).")
-    return True, (f"Stored numbers compare exactly: every run was trained with the pinned {PINNED_CPU} build, "
-                  "which gives the same bytes on every x86-64-v3 machine (entries marked `exact: false` use "
-                  "their tolerance).")
-
-
-# --------------------------------------------------------------------------------------
 # Storing our numbers as the reference of a scale
 # --------------------------------------------------------------------------------------
 
@@ -513,7 +289,7 @@ def store(scale, results="results", reference_dir=None, book=None, prune=False, 
         raise NnsciError(f"{results}: no metrics of scale {scale} under {results}/*/metrics/*.json")
     existing = {}
     for f in sorted(root.glob("*.yaml")):
-        existing[f.stem] = _read_yaml_mapping(f)
+        existing[f.stem] = _read_entries(f, "stored.schema.yaml")
     grouped = {}
     for key, number in ours.items():
         grouped.setdefault(_chapter_of(key, number["file"]), {})[key] = number

@@ -13,52 +13,38 @@ A chapter module (``nnsci/experiments/chN.py``) registers a builder with
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
-from .errors import NnsciError
 from .io import write_text
+from .registry import Registry
 
-TABLES: dict = {}
-
-
-def table(name):
-    """Register ``fn(inputs, scale) -> (DataFrame, notes)`` as the table ``name``."""
-
-    def register(fn):
-        if name in TABLES:
-            raise RuntimeError(f"table {name!r} registered twice")
-        TABLES[name] = fn
-        return fn
-
-    return register
+TABLES = Registry("table", "nnsci.experiments")
+table = TABLES.register       # ``@table("ch1.baselines")`` registers ``fn(inputs, scale)``
+load_all = TABLES.load_all
 
 
-def load_all():
-    from . import experiments
-
-    for m in pkgutil.iter_modules(experiments.__path__):
-        if m.name.startswith("ch"):
-            importlib.import_module(f"{experiments.__name__}.{m.name}")
-    return TABLES
+def markdown_table(columns, rows, cell=None) -> str:
+    """The one Markdown table writer: a GitHub-flavoured table of ``rows`` (sequences of values)
+    under ``columns``; ``cell`` turns a value into text (default: str); a | in a cell is escaped."""
+    cell = cell or str
+    cols = [str(c) for c in columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(cell(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def to_markdown(df, float_format="{:.4g}") -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    """A DataFrame as a Markdown table: floats by ``float_format``, None and NaN empty."""
 
     def cell(v):
         if v is None or (isinstance(v, float) and v != v):
             return ""
         if isinstance(v, float):
             return float_format.format(v)
-        return str(v).replace("|", "\\|")
+        return str(v)
 
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+    return markdown_table(df.columns, df.itertuples(index=False), cell)
 
 
 def write_table(df, md_path, title=None, notes=None):
@@ -72,12 +58,10 @@ def make_table(name, out, inputs=None, scale=None, metrics=None):
     from .config import load_config, load_scale
     from .io import write_json
 
-    load_all()
-    if name not in TABLES:
-        raise NnsciError(f"unknown table {name!r}; known: {', '.join(sorted(TABLES))}")
+    build = TABLES.lookup(name)
     scale = load_scale(scale or load_config()["scale"])
-    result = TABLES[name](inputs or {}, scale)
+    result = build(inputs or {}, scale)
     df, notes, numbers = (tuple(result) + (None, None))[:3] if isinstance(result, tuple) else (result, None, None)
     write_table(df, out, title=name, notes=notes)
     if metrics:
-        write_json(metrics, {"table": name, "scale": scale["name"], "numbers": numbers or {}})
+        write_json(metrics, {"table": name, "scale": scale.name, "numbers": numbers or {}})

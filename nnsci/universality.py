@@ -12,6 +12,8 @@ many towers approximate any function of two inputs."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # -- the neuron ----------------------------------------------------------------
@@ -89,12 +91,6 @@ def bump_steps(n):
 def sum_of_bumps(x, starts, heights, width, w=None):
     """Σ_i bump(x; a_i, a_i + width, H_i): the hidden layer's weighted output."""
     return sum(bump(x, a, a + width, h, w) for a, h in zip(starts, heights))
-
-
-def bump_network_output(x, heights):
-    """Output σ(Σ bumps) of the network that approximates f with n equal bumps (output bias 0)."""
-    s = bump_steps(len(heights))
-    return sigma(sum_of_bumps(x, s[:-1], heights, 1.0 / len(heights)))
 
 
 # -- the function to compute and the challenge ----------------------------------
@@ -227,3 +223,69 @@ SERIES_W = 300.0
 def series_bumps(x, starts, heights, width=0.2, w=SERIES_W):
     """Each bump H_i(σ(w(x - a_i)) - σ(w(x - a_i - width))) of the fix-up figures, one row per bump."""
     return np.array([bump(x, a, a + width, h, w) for a, h in zip(starts, heights)])
+
+
+# -- numbers computed one point at a time (libm, no vector code: the same bytes on every CPU) ------
+
+
+def goal_at(x, with_x=True):
+    """f(x) at one point; ``with_x=False`` is the text's misprint 0.3 sin(15x) (no factor x)."""
+    return 0.2 + 0.4 * x * x + 0.3 * (x if with_x else 1.0) * math.sin(15.0 * x) + 0.05 * math.cos(50.0 * x)
+
+
+def sigma_at(z):
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def challenge_bin_means(n=5):
+    """The mean of σ^{-1}∘f over each of the widget's n bins (x = j/100): where a design that
+    minimised the squared deviation, rather than the widget's absolute one, would put each bump."""
+    sums, counts = [0.0] * n, [0] * n
+    for j in range(100):
+        a = goal_at(j / 100.0)
+        k = min(j * n // 100, n - 1)
+        sums[k] += math.log(a / (1.0 - a))
+        counts[k] += 1
+    return [s / c for s, c in zip(sums, counts)]
+
+
+def best_step_error(n, points=10001):
+    """ε of the best approximation of f by n hidden step neurons (the chapter's caveat: 3 neurons give
+    a poor approximation, 5 a better one): steps at k/n, k = 0..n-1, so g is constant on n equal bins;
+    the best constant of a bin is the midpoint of f's range there, and ε = max over bins of half
+    that range (sup |g - f| on a grid of ``points``)."""
+    lo, hi = [math.inf] * n, [-math.inf] * n
+    for i in range(points):
+        x = i / (points - 1)
+        k = min(int(x * n), n - 1)
+        v = goal_at(x)
+        lo[k], hi[k] = min(lo[k], v), max(hi[k], v)
+    return max((h - l) / 2.0 for l, h in zip(lo, hi))
+
+
+def _failure(x, starts, heights, width, w):
+    """(smooth series - the same series with ideal steps) at x: what the steps alone get wrong."""
+    total = 0.0
+    for a, h in zip(starts, heights):
+        for s, sign in ((a, 1.0), (a + width, -1.0)):
+            total += sign * h * (sigma_at(w * (x - s)) - (1.0 if x >= s else 0.0))
+    return total
+
+
+def window_fix_factor(w=SERIES_W, width=0.2, lo=0.15, hi=0.85, points=7001):
+    """How much better the fix-up makes the windows of failure (the book: "roughly 2x"): the largest
+    failure of one series of bumps approximating σ^{-1}∘f (heights its value at each bin's centre)
+    over that of two half-height series shifted by half a bump, on [lo, hi] (away from the ends,
+    where the shifted series starts and stops)."""
+    def heights(starts, scale):
+        return [scale * math.log(goal_at(a + width / 2) / (1.0 - goal_at(a + width / 2))) for a in starts]
+
+    one = [k * width for k in range(5)]
+    shifted = [width / 2 + k * width for k in range(5)]
+    h1, h_a, h_b = heights(one, 1.0), heights(one, 0.5), heights(shifted, 0.5)
+    worst_one = worst_two = 0.0
+    for i in range(points):
+        x = lo + (hi - lo) * i / (points - 1)
+        worst_one = max(worst_one, abs(_failure(x, one, h1, width, w)))
+        worst_two = max(worst_two, abs(_failure(x, one, h_a, width, w) + _failure(x, shifted, h_b, width, w)))
+    return worst_one / worst_two

@@ -224,3 +224,44 @@ def test_baselines_table(mnist_npz, tmp_path):
     text = md.read_text()
     assert "2225" in text and "9435" in text and "first 100 training images" in text
     assert md.with_suffix(".csv").exists()
+
+
+#### The chapter's arithmetic (book_catalog_ch1-3.md 1.1, "Analytic or toy numbers") and E1.1
+def test_analytic_numbers_are_the_books():
+    from nnsci.experiments import ch1_analytic as a
+
+    _, _, n = a.analytic_table({}, "ci")
+    assert [n[f"ch1.nand.z{k}"] for k in ("00", "01", "10", "11")] == [3, 1, 1, -1]
+    assert n["ch1.nand.merged_weight"] == -4
+    assert n["ch1.nand.half_adder"] == {"value": 4, "of": 4}
+    assert n["ch1.cheese.threshold5.agree"] == {"value": 8, "of": 8}
+    assert n["ch1.cheese.threshold3.agree"] == {"value": 8, "of": 8}
+    assert n["ch1.inputs_64x64"]["value"] == 4096 and n["ch1.bitwise.codes"]["value"] == 16
+    assert n["ch1.sgd.speedup"] == 6000 and n["ch1.hessian.entries"] == 1e12
+    # a threshold of 7 no longer fires on the weather alone (6 < 7): the rule is not the weather bit
+    assert a.cheese_agreement(7, lambda w, p, t: w) < 8
+
+
+def test_bitwise_layer_decodes_one_hot_outputs():
+    from nnsci.experiments import ch1_analytic as a
+    from nnsci.experiments.ch1_bitwise import bitwise_digits
+
+    # the worst case by hand: bit 3 of digit 8 (or 9) reads +10 from 8 and 9 and -10 from the eight
+    # digits 0-7: 0.99*10 + 0 - 8*0.01*10 = 9.1
+    from fractions import Fraction
+
+    assert a.bitwise_worst_margin() == Fraction(91, 10)
+    assert a.bitwise_worst_margin(weight=0) is None
+    outputs = np.full((10, 10), 0.01)
+    outputs[np.arange(10), np.arange(10)] = 0.99
+    assert list(bitwise_digits(outputs)) == list(range(10))
+
+
+def test_eta_search_stops_where_the_ladder_stops_improving(monkeypatch):
+    from nnsci.experiments import ch1_networks as c
+
+    peaks = {"ch1.eta0.001": 20.0, "ch1.eta0.01": 60.0, "ch1.eta0.1": 90.0, "ch1.eta1.0": 95.0, "ch1.eta10.0": 94.0}
+    eta, text = c.eta_search({f"{e}.best_mean": p for e, p in peaks.items()})
+    assert eta == 1.0 and "eta 10: 94.00%" in text
+    peaks["ch1.eta10.0"] = 96.0
+    assert c.eta_search({f"{e}.best_mean": p for e, p in peaks.items()})[0] == 10.0

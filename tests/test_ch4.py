@@ -13,7 +13,8 @@ import pytest
 from nnsci import universality as U
 from nnsci.config import load_scale
 from nnsci.figures import FIGURES, load_all
-from nnsci.figures import ch4
+from nnsci.experiments import ch4 as ch4_numbers
+from nnsci.figures import ch4, ch4_catalog, ch4_xy
 
 
 def sig(z):
@@ -207,20 +208,20 @@ def test_catalog_is_the_registry():
     load_all()
     # ch4.learning (universality shown by learning) is beyond the book, not a catalog slot.
     registered = {k for k in FIGURES if k.startswith("ch4.") and k != "ch4.learning"}
-    assert registered == {f"ch4.{n}" for n in ch4.figure_names()}
+    assert registered == {f"ch4.{n}" for n in ch4_catalog.figure_names()}
     assert len(registered) == 32  # catalog §2.3: 32 unique computed figures
-    ids = " ".join(c for _, _, c in ch4.CATALOG).split()
+    ids = " ".join(c for _, _, c in ch4_catalog.CATALOG).split()
     assert len(ids) == len(set(ids)) == 36  # 36 computed slots, 4 of them repeats
-    assert sum(ext == "gif" for _, ext, _ in ch4.CATALOG) == 3
+    assert sum(ext == "gif" for _, ext, _ in ch4_catalog.CATALOG) == 3
 
 
 def test_sweeps_match_the_catalog():
     w, b = ch4.create_step_sweep(12)
     assert w[0] == pytest.approx(8) and b[0] == pytest.approx(-4) and w[-1] > 100
     assert U.step_position(w[-1], b[-1]) == pytest.approx(0.3)
-    w, b = ch4.step_3d_sweep(12)
+    w, b = ch4_xy.step_3d_sweep(12)
     assert w[0] == pytest.approx(8) and b[0] == pytest.approx(-5) and w[-1] == pytest.approx(100)
-    h, b = ch4.tower_sweep(12)
+    h, b = ch4_xy.tower_sweep(12)
     assert h[0] == pytest.approx(0.3) and h[-1] == pytest.approx(10) and b[-1] == pytest.approx(-15)
 
 
@@ -230,14 +231,14 @@ def built(tmp_path_factory):
     load_all()
     scale = load_scale("ci")
     d = tmp_path_factory.mktemp("ch4")
-    for f in ch4.figure_files():
+    for f in ch4_catalog.figure_files():
         FIGURES["ch4." + f.rsplit(".", 1)[0]](d / f, {}, scale)
     return d, scale
 
 
 def test_every_figure_builds(built):
     d, _ = built
-    for f in ch4.figure_files():
+    for f in ch4_catalog.figure_files():
         data = (d / f).read_bytes()
         magic = b"GIF89a" if f.endswith(".gif") else b"\x89PNG"
         assert data.startswith(magic), f
@@ -248,7 +249,7 @@ def test_gif_frames_follow_the_scale(built):
 
     d, scale = built
     with Image.open(d / "create_step_function.gif") as im:
-        assert im.n_frames == scale["gif_frames_max"]
+        assert im.n_frames == scale.gif_frames_max
 
 
 @pytest.mark.parametrize("name", ["design_function.png", "tower_construction.png", "create_step_function.gif"])
@@ -267,3 +268,17 @@ def test_numbers_table():
     assert numbers["ch4.challenge"] == pytest.approx(0.372, abs=5e-4)
     assert numbers["ch4.tower.threshold"] == pytest.approx(-15)
     assert numbers["ch4.bump"] == pytest.approx(0.8)
+
+
+def test_numbers_the_build_used_to_miss_are_the_books():
+    """ch4.f_without_x.min and the per-bin means of the challenge (book.yaml, from the catalog's
+    arithmetic), the caveat (3 hidden neurons worse than 5) and the fix-up's "roughly 2x"."""
+    from nnsci.reference import load_book
+
+    book = load_book()
+    rows = {r[0]: r[2] for r in ch4_numbers.numbers()}
+    assert round(rows["ch4.f_without_x.min"], 3) == book["ch4.f_without_x.min"]["value"]
+    for i in range(1, 6):
+        assert round(rows[f"ch4.challenge.mean{i}"], 3) == pytest.approx(book[f"ch4.challenge.mean{i}"]["value"])
+    assert rows["ch4.caveat.eps3"] > rows["ch4.caveat.eps5"] > 0
+    assert rows["ch4.fix.factor"] == pytest.approx(2.0, rel=0.25)

@@ -149,3 +149,14 @@ def test_gradients_table_from_synthetic_runs_and_images(tmp_path):
     assert numbers["ch5.speed2.epoch50.layer1"] == pytest.approx(0.2)
     assert numbers["ch5.speed3.epoch59.layer2"] == pytest.approx(0.2)
     assert "ch5.speed2.min.layer1" in numbers
+
+
+def test_factor16_and_the_identity_neuron():
+    """ch5.factor16: two layers of sigma' <= 1/4 make dC/db1 at least 16x smaller (the book's 16);
+    the identity neuron's error falls like w1^2 (Taylor: max |D - (2/w1) tanh(w1 D/2)| on |D| <= 1/2
+    is (w1^2/12)(1/8) = w1^2/96 to leading order)."""
+    from nnsci.experiments import ch5_analytic as a
+
+    assert a.factor_two_layers() == 16.0
+    for w1 in (0.1, 0.01):
+        assert a.identity_error(w1) == pytest.approx(w1 ** 2 / 96, rel=1e-3)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nnsci import check as C
 from nnsci import reference as R
 from nnsci.cli import main
 from nnsci.errors import NnsciError
@@ -53,7 +54,7 @@ def tree(tmp_path):
 
 def run_check(tree, scale="ci", exact=False):
     """The check as on a machine without the pinned build (tolerances), unless ``exact``."""
-    return R.check(scale, tree["out"], results=tree["results"],
+    return C.check(scale, tree["out"], results=tree["results"],
                    inputs={"book": str(tree["book"]), "reference": str(tree["ref"])}, exact=exact)
 
 
@@ -116,7 +117,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 def test_book_entry_without_a_field_is_named(tmp_path):
     p = tmp_path / "book.yaml"
     p.write_text("a: {value: 1, unit: number, kind: quoted, match: none, catalog: a}\n")
-    with pytest.raises(NnsciError, match=r"book.yaml: entry 'a' lacks book"):
+    with pytest.raises(NnsciError, match=r"book.yaml: entry 'a': lacks book"):
         R.load_book(p)
 
 
@@ -200,13 +201,13 @@ def test_comparison_mode_follows_the_compile_target_of_every_run(tree, monkeypat
     for name, pinned in (("a.s0", True), ("b.s0", True)):
         (runs / name).mkdir(parents=True)
         (runs / name / "provenance.json").write_text(json.dumps({"compile_target": {"pinned": pinned}}))
-    assert R.comparison_mode(tree["results"])[0] is True
+    assert C.comparison_mode(tree["results"])[0] is True
     (runs / "b.s0" / "provenance.json").write_text(json.dumps({"compile_target": {"pinned": False}}))
-    exact, why = R.comparison_mode(tree["results"])
+    exact, why = C.comparison_mode(tree["results"])
     assert exact is False and "b.s0" in why
     monkeypatch.setattr(cpu_target, "is_pinned", lambda: False)
     (runs / "b.s0" / "provenance.json").write_text(json.dumps({"compile_target": {"pinned": True}}))
-    assert R.comparison_mode(tree["results"])[0] is False
+    assert C.comparison_mode(tree["results"])[0] is False
 
 
 def test_check_fails_outside_tolerance(tree):
@@ -253,7 +254,7 @@ def test_report_is_written_atomically(tree, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("killed while rendering")
 
-    monkeypatch.setattr(R, "render_markdown", broken)
+    monkeypatch.setattr(C, "render_markdown", broken)
     write_metrics(tree["results"], "ch1", "t", "ci", {"t.count": 1})
     with pytest.raises(RuntimeError):
         run_check(tree)
@@ -270,7 +271,7 @@ def test_malformed_reference_yaml_names_the_file(tree):
         run_check(tree)
     assert str(bad) in str(e.value) and "\n" not in str(e.value)
     bad.write_text("t.count: {value: 1771}\n")
-    with pytest.raises(NnsciError, match="ch1.yaml: entry 't.count': tolerance"):
+    with pytest.raises(NnsciError, match="ch1.yaml: entry 't.count': lacks tolerance"):
         run_check(tree)
 
 
@@ -327,3 +328,52 @@ def test_store_is_idempotent_and_keeps_reviewed_units(tree):
     path.write_text(reviewed)
     R.store("ci", results=tree["results"], reference_dir=tree["ref"])
     assert path.read_text() == reviewed
+
+
+def test_book_series_agree_with_book_yaml():
+    """config/reference/book_series.yaml (the author's stored series) and book.yaml (the printed
+    numbers) are two data files: wherever both give an epoch's value they must agree."""
+    from nnsci.config import read_yaml
+    from nnsci import paths
+
+    series = read_yaml(paths.REFERENCE_DIR / "book_series.yaml")
+    kinds = {"evaluation_accuracy": "test_acc", "training_accuracy": "train_acc",
+             "evaluation_cost": "test_cost", "training_cost": "train_cost"}
+    compared = 0
+    for run, monitors in series.items():
+        for kind, values in monitors.items():
+            pairs = values.items() if isinstance(values, dict) else enumerate(values)
+            for epoch, v in pairs:
+                for key in (f"{run}.{kinds[kind]}.epoch{epoch}", f"{run}.epoch{epoch}"):
+                    if key in BOOK and (key.endswith(f"{kinds[kind]}.epoch{epoch}") or
+                                        run.startswith(("ch3.winit", "ch3.multi_eta"))):
+                        assert BOOK[key]["value"] == pytest.approx(v), key
+                        compared += 1
+    assert compared >= 30
+
+
+def test_strict_check_requires_the_computed_book_numbers_of_enforced_chapters(tree):
+    """A computed book number of an enforced chapter that we do not produce fails the check; at a
+    smaller scale one that the full scale's stored reference holds reads "full scale only"; quoted
+    numbers and chapters not enforced never fail."""
+    book = yaml.safe_load(tree["book"].read_text())
+    entry = {"unit": "number", "kind": "computed", "match": "analytic", "catalog": "x", "book": "x"}
+    book.update({"ch1.made": dict(entry, value=1), "ch1.absent": dict(entry, value=2),
+                 "ch1.later": dict(entry, value=3), "ch6.absent": dict(entry, value=4),
+                 "ch2.lit": dict(entry, value=5, kind="quoted")})
+    tree["book"].write_text(yaml.safe_dump(book))
+    write_metrics(tree["results"], "ch1", "t", "ci", {"ch1.made": 1})
+    write_stored(tree["ref"], "full", "ch1", {"ch1.later": {"value": 3, "tolerance": 0}})
+
+    def check(enforce):
+        return C.check("ci", tree["out"], results=tree["results"], exact=False, enforce=enforce,
+                       inputs={"book": str(tree["book"]), "reference": str(tree["ref"])})
+
+    assert check(["ch1", "ch2"]) is False
+    rows = csv_rows(tree)
+    assert rows[("book", "ch1.absent")]["status"] == "missing"
+    assert rows[("book", "ch1.later")]["status"] == "full scale only"
+    assert rows[("book", "ch6.absent")]["status"] == "not computed"
+    assert rows[("book", "ch2.lit")]["status"] == "quoted"
+    assert "## Missing book numbers" in tree["out"].read_text()
+    assert check(["ch2"]) is True

@@ -12,10 +12,10 @@ from ..config import load_experiments
 from ..errors import NnsciError
 
 
-def n_seeds(spec: dict, scale: dict) -> int:
-    n = int(spec.get("seeds", 1))
-    cap = scale.get("seeds_max")
-    return min(n, int(cap)) if cap else n
+def n_seeds(spec: dict, scale) -> int:
+    from ..config import as_scale
+
+    return as_scale(scale).seeds(int(spec.get("seeds", 1)))
 
 
 def run_ids(experiment: str, scale: dict) -> list[str]:
@@ -56,3 +56,48 @@ def data_inputs(run_id: str) -> list[str]:
     if "expanded" in sets:
         keys.append("expanded")
     return keys
+
+
+def training_families(scale, chapter: str | None = None) -> dict[str, list[str]]:
+    """``{"<chapter>.<family>": [experiments]}``: the experiments of each training family (the
+    run-spec key ``family``), in file order, that are trained at this scale.
+
+    A family trains in one job (one process; later one GPU launch): at small scales a process
+    start costs more than its runs. A member marked ``family_distinct_size`` is left out when its
+    training-set size, as the scale caps it, equals an earlier member's (at ci the more-data sizes
+    5,000 to 50,000 all train on 2,000 images)."""
+    from ..config import as_scale
+
+    scale = as_scale(scale)
+    out, sizes = {}, {}
+    for exp, spec in load_experiments(chapter).items():
+        if not isinstance(spec, dict) or "family" not in spec:
+            continue
+        key = f"{exp.split('.', 1)[0]}.{spec['family']}"
+        if spec.get("family_distinct_size"):
+            eff = scale.size((spec.get("train") or {}).get("size"), "train")
+            if eff in sizes.setdefault(key, set()):
+                continue
+            sizes[key].add(eff)
+        out.setdefault(key, []).append(exp)
+    return out
+
+
+def family_jobs(scale, chapter: str | None = None) -> dict[str, dict]:
+    """What the generic family rule needs: ``{family: {"args": nnsci train arguments, "files": outputs}}``.
+
+    A replica script or a replica experiment is named by its experiment id (``nnsci train`` trains
+    all its runs, in the script's order); an our-seed experiment by its run ids."""
+    from .spec import is_script
+
+    specs = load_experiments(chapter)
+    jobs = {}
+    for fam, experiments in training_families(scale, chapter).items():
+        args, files = [], []
+        for e in experiments:
+            ids = run_ids(e, scale)
+            nielsen = is_script(specs[e]) or specs[e].get("rng") == "nielsen"
+            args += [e] if nielsen else ids
+            files += [f"results/runs/{r}/{f}" for r in ids for f in ("metrics.json", "weights.npz", "provenance.json")]
+        jobs[fam] = {"args": args, "files": files}
+    return jobs

@@ -36,6 +36,19 @@ def numbers():
          U.average_deviation(best), 0.40),
     ]
     rows += [(f"ch4.challenge.h{i + 1}", f"best height of bump {i + 1}", h, None) for i, h in enumerate(best)]
+    rows += [(f"ch4.challenge.mean{i + 1}", f"mean of σ⁻¹∘f over bin {i + 1} (least squares height)", m, None)
+             for i, m in enumerate(U.challenge_bin_means(5))]
+    rows += [
+        ("ch4.f_without_x.min", "min on the widget's grid of the misprinted f (0.3 sin(15x), no x)",
+         min(U.goal_at(j / 100.0, with_x=False) for j in range(100)), -0.110),
+        ("ch4.caveat.eps3", "ε = sup |g − f| of the best g from 3 hidden step neurons (3 equal bins)",
+         U.best_step_error(3), None),
+        ("ch4.caveat.eps5", "the same with 5 hidden neurons: a better approximation", U.best_step_error(5), None),
+        ("ch4.caveat.ratio", "ε with 3 over ε with 5 hidden neurons (> 1: more neurons approximate better)",
+         U.best_step_error(3) / U.best_step_error(5), None),
+        ("ch4.fix.factor", "window failure of one series over that of two shifted half-height series "
+         "(book: roughly 2x better)", U.window_fix_factor(), 2),
+    ]
     rows += [
         ("ch4.ti_graph.s", "x-step point −b/w1 of fig4.21 (w1 = 8, b = −5)", U.step_position(8, -5), None),
         ("ch4.tower.threshold", "output bias −3h/2 of the tower video (h = 10)", U.tower_output_bias(10, 2), -15),

@@ -52,7 +52,9 @@ def epochs_at(scale):
 
     The scales' epoch cap is meant for MNIST runs; an epoch here is 1,000 one-input examples and
     costs about a millisecond, so the cap is not applied."""
-    e = int(round(EPOCHS * float(scale.get("epochs_factor", 1.0))))
+    from ..config import as_scale
+
+    e = as_scale(scale).epochs(EPOCHS, capped=False)
     return max(STAGES, e - e % STAGES)
 
 

@@ -30,83 +30,80 @@ DEFAULTS = {
     "options": {},
     "probe": None,
 }
-REQUIRED = ("net", "eta", "epochs", "train")
-KNOWN = set(DEFAULTS) | set(REQUIRED) | {"catalog", "description", "book", "runs", "list", "id", "seed"}
-OPTION_KEYS = {"l2", "l1", "momentum", "shuffle", "drop_last", "early_stopping", "stop_rule", "halve_eta",
-               "min_eta_factor", "dropout"}
 SETS = ("training", "validation", "test", "expanded")
 BOOK_SEED = 12345678
 
 
-def _check_data_ref(ref, what, run_id):
-    if not isinstance(ref, dict) or ref.get("set") not in SETS:
-        raise NnsciError(f"{run_id}: {what} must be a mapping with set: one of {', '.join(SETS)}, got {ref!r}")
-    unknown = set(ref) - {"set", "size", "offset"}
-    if unknown:
-        raise NnsciError(f"{run_id}: unknown key(s) {sorted(unknown)} in {what}")
+def _schema_error(spec, run_id):
+    """The first problem workflow/schemas/run.schema.yaml finds in ``spec``, as one line, or None."""
+    import jsonschema
+
+    from ..config import load_schema
+
+    errors = list(jsonschema.Draft202012Validator(load_schema("run.schema.yaml")).iter_errors(spec))
+    if not errors:
+        return None
+    err = jsonschema.exceptions.best_match(errors)
+    top = err.absolute_path[0] if err.absolute_path else None
+    if err.validator == "additionalProperties" and top is None:
+        unknown = sorted(set(spec) - set(load_schema("run.schema.yaml")["properties"]))
+        return f"{run_id}: unknown key(s) {', '.join(unknown)} in run spec"
+    if err.validator == "required" and top is None:
+        return f"{run_id}: run spec lacks {', '.join(k for k in err.validator_value if k not in spec)}"
+    if top == "net":
+        return (f"{run_id}: net must be a list of at least two positive layer sizes or a mapping "
+                f"{{input, layers: [{{conv|fc|softmax: ...}}, ...]}}, got {spec['net']!r}")
+    if top in ("train", "eval", "probe"):
+        return (f"{run_id}: {top} must be a mapping with set: one of {', '.join(SETS)} (and size, offset), "
+                f"got {spec[top]!r}")
+    if top == "options" and err.validator == "additionalProperties":
+        return f"{run_id}: {err.message} in options"
+    where = ".".join(str(p) for p in err.absolute_path)
+    return f"{run_id}: {where} {err.instance!r}: {err.message}"
 
 
 def validate(spec: dict, run_id: str) -> dict:
-    """Fill defaults and check one (non-script) spec; one-line errors naming the run and key."""
+    """Fill defaults and check one (non-script) spec with the run-spec schema, then build the
+    network once (the engine checks the architecture, activations, cost and initialisers);
+    one-line errors naming the run and the key."""
     if not isinstance(spec, dict):
         raise NnsciError(f"{run_id}: a run spec must be a mapping, got {type(spec).__name__}")
-    unknown = set(spec) - KNOWN
-    if unknown:
-        raise NnsciError(f"{run_id}: unknown key(s) {', '.join(sorted(unknown))} in run spec")
-    missing = [k for k in REQUIRED if k not in spec]
-    if missing:
-        raise NnsciError(f"{run_id}: run spec lacks {', '.join(missing)}")
+    problem = _schema_error(spec, run_id)
+    if problem:
+        raise NnsciError(problem)
     out = copy.deepcopy(DEFAULTS)
     out.update(copy.deepcopy(spec))
     net = out["net"]
-    if not (isinstance(net, list) and len(net) >= 2 and all(isinstance(n, int) and n > 0 for n in net)):
-        raise NnsciError(f"{run_id}: net must be a list of at least two positive layer sizes, got {net!r}")
-    for key in ("eta", "lmbda"):
-        if not isinstance(out[key], (int, float)) or out[key] < 0:
-            raise NnsciError(f"{run_id}: {key} must be a non-negative number, got {out[key]!r}")
-    for key in ("epochs", "mini_batch", "seeds"):
-        if not isinstance(out[key], int) or out[key] < (0 if key == "epochs" else 1):
-            raise NnsciError(f"{run_id}: {key} must be a positive integer, got {out[key]!r}")
-    if out["rng"] not in ("ours", "nielsen"):
-        raise NnsciError(f"{run_id}: rng must be 'ours' or 'nielsen', got {out['rng']!r}")
     inits = out["init"] if isinstance(out["init"], list) else [out["init"]]
     out["init"] = inits
-    _check_data_ref(out["train"], "train", run_id)
-    if out["eval"] is not None:
-        _check_data_ref(out["eval"], "eval", run_id)
-    if out["probe"] is not None:
-        _check_data_ref(out["probe"], "probe", run_id)
-    bad = set(out["options"]) - OPTION_KEYS
-    if bad:
-        raise NnsciError(f"{run_id}: unknown option(s) {', '.join(sorted(bad))}; known: "
-                         f"{', '.join(sorted(OPTION_KEYS))}")
     # Names are checked by building the network (activation, cost, initialiser).
     from ..engine.network import INITIALISERS, Network
 
     for i in inits:
         if i not in INITIALISERS:
             raise NnsciError(f"{run_id}: unknown initialiser {i!r}; choose one of {', '.join(INITIALISERS)}")
+    # The one call that builds (and so checks) the network; the engine's layer-plan compiler
+    # (issue 10) takes both shapes of `net`: the compact sizes and {input, layers}.
     try:
         Network(net, out["hidden"], out["output"], out["cost"], out["dtype"], out["options"].get("dropout"))
-    except NnsciError as e:
+    except (NnsciError, ValueError, TypeError) as e:
         raise NnsciError(f"{run_id}: {e}") from None
     return out
 
 
-def scaled(spec: dict, scale: dict) -> dict:
+def scaled(spec: dict, scale) -> dict:
     """The spec with the scale's numbers applied (epochs, data sizes)."""
+    from ..config import as_scale
+
+    scale = as_scale(scale)
     out = copy.deepcopy(spec)
-    f = float(scale.get("epochs_factor", 1.0))
-    if f != 1.0 or scale.get("epochs_max"):
-        e = max(int(scale.get("epochs_min", 1)), int(round(out["epochs"] * f)))
-        if scale.get("epochs_max"):
-            e = min(e, int(scale["epochs_max"]))
-        out["epochs"] = min(e, out["epochs"]) if out["epochs"] > 0 else 0
-    for key, cap in (("train", "train_size_max"), ("eval", "eval_size_max"), ("probe", "eval_size_max")):
+    out["epochs"] = scale.epochs(out["epochs"])
+    for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval")):
         ref = out.get(key)
-        if ref is not None and scale.get(cap):
-            limit = int(scale[cap])
-            ref["size"] = min(int(ref["size"]), limit) if ref.get("size") else limit
+        if ref is not None:
+            size = scale.size(ref.get("size"), kind)
+            if size is not None:
+                ref["size"] = size
     return out
 
 

@@ -54,15 +54,14 @@ def seed_statistics(runs, key="evaluation_accuracy", book_of=3):
     }
 
 
-_BOOK = None
-
-
 def book_value(number_id):
     """The book's printed value of a number (config/reference/book.yaml), or None."""
-    global _BOOK
-    if _BOOK is None:
-        from ..reference import load_book
+    from ..reference import load_book
 
-        _BOOK = load_book()
-    entry = _BOOK.get(number_id)
+    entry = load_book().get(number_id)
     return None if entry is None else entry["value"]
+
+
+def in_book(number_id) -> bool:
+    """Does config/reference/book.yaml print this number?"""
+    return book_value(number_id) is not None

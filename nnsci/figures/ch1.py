@@ -15,12 +15,11 @@ import numpy as np
 
 from ..demos import valley, valley_gradient
 from . import figure
-from .style import BLUE, checkerboard, new_figure, save
+from .style import BLUE, checkerboard, new_figure, save, valley_axes
 
 IMAGE_SIDE = 28
 # matplotlib's default size in 2014 (8 x 6 inches at 100 dpi), the size of the book's PNGs.
 FIGSIZE = (8, 6)
-HALF = IMAGE_SIDE // 2
 
 # fig/mnist.py: plot_really_bad_images. A subset of a list of images that a
 # network with over 93% accuracy misclassified; mnist.py indexes the training
@@ -212,19 +211,12 @@ def _valley_axes():
     """valley.py's surface: C = v1^2 + v2^2 on arange(-1, 1, 0.1)^2, a blue and
     white checkerboard, limits [-1, 1]^2 x [0, 2], three ticks per axis, and the
     labels C, v_1, v_2 where valley.py put them."""
-    from matplotlib.ticker import LinearLocator
-
     fig, ax = new_figure(figsize=FIGSIZE, subplot_kw={"projection": "3d", "computed_zorder": False})
     grid = np.arange(-1, 1, 0.1)
     v1, v2 = np.meshgrid(grid, grid)
     ax.plot_surface(v1, v2, valley(v1, v2), rstride=1, cstride=1,
                     facecolors=checkerboard(v1.shape), linewidth=0, zorder=1)
-    ax.set_xlim3d(-1, 1)
-    ax.set_ylim3d(-1, 1)
-    ax.set_zlim3d(0, 2)
-    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
-        axis.set_major_locator(LinearLocator(3))
-    ax.text(1.79, 0, 1.62, "$C$", fontsize=20)
+    valley_axes(ax)
     ax.text(0.05, -1.8, 0, "$v_1$", fontsize=20)
     ax.text(1.5, -0.25, 0, "$v_2$", fontsize=20)
     return fig, ax

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments import ch3 as exp3
+from ..experiments import ch3_runs, ch3_stats
 from ..experiments import run_ids
 from ..experiments.summary import accuracy_percent, load_runs
 from . import figure
@@ -28,10 +28,10 @@ def _from_epoch(n_epochs, book_min):
 
 
 def _book_points(run, kind, scale_to=1.0):
-    series = exp3.BOOK.get(run, {}).get(kind)
+    series = ch3_runs.book_series().get(run, {}).get(kind)
     if series is None:
         return None, None
-    pairs = sorted(exp3._book_pairs(series))
+    pairs = sorted(ch3_stats._book_pairs(series))
     return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs], float) * scale_to
 
 
@@ -75,18 +75,21 @@ def _overlay(out, inputs, scale, run):
     save(fig, out)
 
 
+# The run each figure draws is ch3_runs.FIGURE_RUNS[name] (the rules read the same mapping).
+RUNS = ch3_runs.FIGURE_RUNS
+
 CURVES = {
-    "overfitting1": ("ch3.overfit1000", "training_cost", "Cost on the training data", 200),
-    "overfitting2": ("ch3.overfit1000", "evaluation_accuracy", "Accuracy (%) on the test data", 200),
-    "overfitting3": ("ch3.overfit1000", "evaluation_cost", "Cost on the test data", 0),
-    "overfitting4": ("ch3.overfit1000", "training_accuracy", "Accuracy (%) on the training data", 0),
-    "regularized1": ("ch3.l2_1000", "training_cost", "Cost on the training data", 200),
-    "regularized2": ("ch3.l2_1000", "evaluation_accuracy", "Accuracy (%) on the test data", 200),
+    "overfitting1": ("training_cost", "Cost on the training data", 200),
+    "overfitting2": ("evaluation_accuracy", "Accuracy (%) on the test data", 200),
+    "overfitting3": ("evaluation_cost", "Cost on the test data", 0),
+    "overfitting4": ("training_accuracy", "Accuracy (%) on the training data", 0),
+    "regularized1": ("training_cost", "Cost on the training data", 200),
+    "regularized2": ("evaluation_accuracy", "Accuracy (%) on the test data", 200),
 }
 
 
 def _register_curve(name, args):
-    figure(f"ch3.{name}")(lambda out, inputs, scale: _curve(out, inputs, scale, *args))
+    figure(f"ch3.{name}")(lambda out, inputs, scale: _curve(out, inputs, scale, RUNS[name][0], *args))
 
 
 for _name, _args in CURVES.items():
@@ -95,12 +98,12 @@ for _name, _args in CURVES.items():
 
 @figure("ch3.overfitting_full")
 def overfitting_full(out, inputs, scale):
-    _overlay(out, inputs, scale, "ch3.overfit_full")
+    _overlay(out, inputs, scale, RUNS["overfitting_full"][0])
 
 
 @figure("ch3.regularized_full")
 def regularized_full(out, inputs, scale):
-    _overlay(out, inputs, scale, "ch3.l2_full")
+    _overlay(out, inputs, scale, RUNS["regularized_full"][0])
 
 
 def weight_initialization(out, inputs, scale, script):
@@ -126,10 +129,10 @@ def weight_initialization(out, inputs, scale, script):
     save(fig, out)
 
 
-figure("ch3.weight_initialization_30")(lambda out, inputs, scale: weight_initialization(out, inputs, scale,
-                                                                                         "ch3.winit30"))
-figure("ch3.weight_initialization_100")(lambda out, inputs, scale: weight_initialization(out, inputs, scale,
-                                                                                          "ch3.winit100"))
+for _n in (30, 100):
+    figure(f"ch3.weight_initialization_{_n}")(
+        lambda out, inputs, scale, _n=_n: weight_initialization(out, inputs, scale,
+                                                                RUNS[f"weight_initialization_{_n}"][0]))
 
 ETA_COLORS = {"eta0.025": "#2A6EA6", "eta0.25": "#FFCD33", "eta2.5": "#FF7033"}
 
@@ -138,7 +141,7 @@ ETA_COLORS = {"eta0.025": "#2A6EA6", "eta0.25": "#FFCD33", "eta2.5": "#FF7033"}
 def multiple_eta(out, inputs, scale):
     """Training cost per epoch for three learning rates (figure 3.32); dashed: the book's stored costs."""
     fig, ax = new_figure(figsize=(6, 4))
-    for rid in run_ids("ch3.multi_eta", scale):
+    for rid in run_ids(RUNS["multiple_eta"][0], scale):
         key = rid.split("ch3.multi_eta.", 1)[1]
         m = _run(inputs, scale, rid)
         c = np.asarray(m["training_cost"], float)
@@ -155,7 +158,7 @@ def multiple_eta(out, inputs, scale):
 
 # ---- more data --------------------------------------------------------------------------------
 def _more_data(out, inputs, scale, log, comparison=False, fit=False):
-    curves = exp3.more_data_curves(inputs, scale)
+    curves = ch3_runs.more_data_curves(inputs, scale)
     fig, ax = new_figure(figsize=(6, 4))
     if comparison or fit:
         names = [("replica", BLUE, "Neural network accuracy (%)"), ("svm", ORANGE, "SVM accuracy (%)")]
@@ -179,12 +182,12 @@ def _more_data(out, inputs, scale, log, comparison=False, fit=False):
     if fit:
         grid = np.logspace(2, np.log10(5e5), 200)
         for name, color in (("ours", BLUE), ("svm", ORANGE), ("book_nn", GREY)):
-            f = exp3.fit_with_band(curves[name]) if name in curves else None
+            f = ch3_stats.fit_with_band(curves[name]) if name in curves else None
             if f is None:
                 continue
-            ys = np.array([exp3.power_law(grid, {"a": a, "b": b, "c": c})
+            ys = np.array([ch3_stats.power_law(grid, {"a": a, "b": b, "c": c})
                            for a, b, c in zip(f["boot"]["a"], f["boot"]["b"], f["boot"]["c"])])
-            ax.plot(grid, exp3.power_law(grid, f), color=color, lw=0.8,
+            ax.plot(grid, ch3_stats.power_law(grid, f), color=color, lw=0.8,
                     label=f"{name} fit: a = {f['a']:.1f}%")
             if len(ys) > 2:
                 ax.fill_between(grid, np.percentile(ys, 16, axis=0), np.percentile(ys, 84, axis=0),
@@ -237,28 +240,24 @@ def _problem(out, inputs, scale, title, experiments):
     save(fig, out)
 
 
+# (title, a label for each experiment of RUNS[name], in its order)
 PROBLEMS = {
-    "l1": ("P3.1: L1 regularisation", [("ch3.unregularized", "unregularised"), ("ch3.l1_0.5", "L1, λ₁ = 0.5"),
-                                        ("ch3.l1_2", "L1, λ₁ = 2")]),
+    "l1": ("P3.1: L1 regularisation", ["unregularised", "L1, λ₁ = 0.5", "L1, λ₁ = 2"]),
     "early_stopping": ("P3.3/P3.4: early stopping (| = where a seed stopped)",
-                       [("ch3.early_stop", "A, no improvement in 10"), ("ch3.windowed", "A, windowed 10"),
-                        ("ch3.early_stop_b", "B, no improvement in 10"), ("ch3.windowed_b", "B, windowed 10"),
-                        ("ch3.early_stop_c", "C, no improvement in 10"), ("ch3.windowed_c", "C, windowed 10")]),
+                       ["A, no improvement in 10", "A, windowed 10", "B, no improvement in 10", "B, windowed 10",
+                        "C, no improvement in 10", "C, windowed 10"]),
     "halve_eta": ("E3.5: halve η after 10 epochs without improvement",
-                  [("ch3.early_stop", "fixed η = 0.5, early stopping"), ("ch3.halve_eta", "halving η")]),
-    "momentum": ("P3.6: momentum (η = 0.1, λ = 5)", [("ch3.winit30_new", "μ = 0"), ("ch3.momentum0.5", "μ = 0.5"),
-                                                     ("ch3.momentum0.9", "μ = 0.9")]),
+                  ["fixed η = 0.5, early stopping", "halving η"]),
+    "momentum": ("P3.6: momentum (η = 0.1, λ = 5)", ["μ = 0", "μ = 0.5", "μ = 0.9"]),
 }
 
 
-def _register_problem(name, args):
-    figure(f"ch3.{name}")(lambda out, inputs, scale: _problem(out, inputs, scale, *args))
+def _register_problem(name, title, labels):
+    if len(labels) != len(RUNS[name]):
+        raise RuntimeError(f"ch3.{name}: {len(labels)} labels for {len(RUNS[name])} experiments")
+    experiments = list(zip(RUNS[name], labels))
+    figure(f"ch3.{name}")(lambda out, inputs, scale: _problem(out, inputs, scale, title, experiments))
 
 
-for _name, _args in PROBLEMS.items():
-    _register_problem(_name, _args)
-
-
-def problem_experiments(name):
-    """The experiments a problem figure reads (for the rules' inputs)."""
-    return [e for e, _ in PROBLEMS[name][1]]
+for _name, (_title, _labels) in PROBLEMS.items():
+    _register_problem(_name, _title, _labels)

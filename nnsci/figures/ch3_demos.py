@@ -9,12 +9,11 @@ curve-fitting toy (3.16-3.18), the training "5" and its 15-degree rotation
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import LinearLocator
 
 from .. import demos
 from ..errors import NnsciError
 from . import figure
-from .style import BLUE, GREY, ORANGE, RED, canvas_rgb, checkerboard, new_figure, save, save_gif
+from .style import BLUE, GREY, ORANGE, RED, animate, checkerboard, new_figure, plot_function, save, valley_axes
 
 # The widget plots cost at 240 px per unit (quadratic) and 30 px per unit
 # (cross-entropy) on a 130 px high graph: these are its y ranges.
@@ -61,17 +60,14 @@ def saturation_animation(out, demo):
     fig.patches.append(_neuron_circle(fig))
     status = fig.text(0.58, 0.86, "", fontsize=12)
     params = fig.text(0.03, 0.72, "", fontsize=10, family="DejaVu Sans Mono")
-    frames = []
-    for k in np.linspace(0, demo.frames, GIF_FRAMES).round().astype(int):
+    def draw(k):
         curve.set_data(run["epoch"][: k + 1], run["cost"][: k + 1])
         # The widget shows the parameters after frame k's step.
         status.set_text(f"\u2192  Output: {run['a'][k + 1]:.2f}")
         params.set_text(f"w = {run['w'][k + 1]:+.2f}   b = {run['b'][k + 1]:+.2f}   epoch {k}")
-        frames.append(canvas_rgb(fig))
-    import matplotlib.pyplot as plt
+        return fig
 
-    plt.close(fig)
-    save_gif(frames, out, duration_ms=80)
+    animate(out, np.linspace(0, demo.frames, GIF_FRAMES).round().astype(int), draw, duration_ms=80, reuse=True)
 
 
 def _neuron_circle(fig):
@@ -221,30 +217,14 @@ def narrow_gaussian(out, inputs, scale):
 def tanh(out, inputs, scale):
     """Figure 3.35: tanh(z)."""
     z = np.linspace(-5, 5, 400)
-    fig, ax = new_figure(figsize=(5.2, 3.6))
-    ax.plot(z, np.tanh(z), color=BLUE)
-    ax.set_xlim(-5, 5)
-    ax.set_ylim(-1, 1)
-    ax.set_yticks(np.arange(-1, 1.01, 0.5))
-    ax.set_xlabel("z")
-    ax.set_title("tanh function")
-    fig.tight_layout()
-    save(fig, out)
+    plot_function(out, z, np.tanh(z), "tanh function", (-5, 5), (-1, 1), np.arange(-1, 1.01, 0.5))
 
 
 @figure("ch3.relu")
 def relu(out, inputs, scale):
     """Figure 3.36: max(0, z)."""
     z = np.linspace(-5, 5, 100)
-    fig, ax = new_figure(figsize=(5.2, 3.6))
-    ax.plot(z, demos.relu(z), color=BLUE)
-    ax.set_xlim(-5, 5)
-    ax.set_ylim(-5, 5)
-    ax.set_yticks(np.arange(-4, 5.01, 1))
-    ax.set_xlabel("z")
-    ax.set_title("max(0, z)")
-    fig.tight_layout()
-    save(fig, out)
+    plot_function(out, z, demos.relu(z), "max(0, z)", (-5, 5), (-5, 5), np.arange(-4, 5.01, 1))
 
 
 # ------------------------------------------------------------ the valley and the ball
@@ -270,12 +250,7 @@ def _valley(out, path, title):
     g = 0.35 * g / np.linalg.norm(g)
     ax.quiver(path[0, 0], path[0, 1], c[0] + 0.08, g[0], g[1], 0.0, color="black", linewidth=1.5,
               arrow_length_ratio=0.3)
-    ax.set_xlim(-1, 1)
-    ax.set_ylim(-1, 1)
-    ax.set_zlim(0, 2)
-    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
-        axis.set_major_locator(LinearLocator(3))
-    ax.text(1.79, 0, 1.62, "$C$", fontsize=20)
+    valley_axes(ax)
     ax.set_title(title, fontsize=10)
     save(fig, out)
 

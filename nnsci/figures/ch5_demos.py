@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import demos
 from . import figure
-from .style import BLUE, ORANGE, new_figure, save
+from .style import BLUE, ORANGE, new_figure, plot_function, save
 
 EXPLODING_WEIGHT = 100.0
 CHAIN_INPUT = 1.0
@@ -22,16 +22,8 @@ CHAIN_LAYERS = 4
 def sigmoid_prime(out, inputs, scale):
     """Figure 5.11: sigma'(z), at most 1/4."""
     z = np.linspace(-5, 5, 400)
-    fig, ax = new_figure(figsize=(5.2, 3.6))
-    ax.plot(z, demos.sigmoid_prime(z), color=BLUE)
-    ax.set_xlim(-5, 5)
-    ax.set_ylim(0, 0.25)
-    ax.set_xticks(np.arange(-4, 5))
-    ax.set_yticks(np.arange(0, 0.251, 0.05))
-    ax.set_xlabel("z")
-    ax.set_title("Derivative of sigmoid function")
-    fig.tight_layout()
-    save(fig, out)
+    plot_function(out, z, demos.sigmoid_prime(z), "Derivative of sigmoid function", (-5, 5), (0, 0.25),
+                  np.arange(0, 0.251, 0.05), xticks=np.arange(-4, 5))
 
 
 @figure("ch5.interval_width")

@@ -60,6 +60,48 @@ def save(fig, out, **kwargs):
     plt.close(fig)
 
 
+def plot_function(out, z, y, title, xlim, ylim, yticks, xticks=None, xlabel="z", figsize=(5.2, 3.6)):
+    """One function y(z) in the book's blue, on fixed axes (tanh, ReLU, sigma' ...)."""
+    fig, ax = new_figure(figsize=figsize)
+    ax.plot(z, y, color=BLUE)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    if xticks is not None:
+        ax.set_xticks(xticks)
+    ax.set_yticks(yticks)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    fig.tight_layout()
+    save(fig, out)
+
+
+def animate(out, steps, draw, duration_ms=40, reuse=False):
+    """An animated GIF with one frame per step: ``draw(step)`` returns the figure to render. A new
+    figure per frame is closed once rendered; ``reuse``: draw updates one figure, closed at the end."""
+    frames, fig = [], None
+    for step in steps:
+        fig = draw(step)
+        frames.append(canvas_rgb(fig))
+        if not reuse:
+            plt.close(fig)
+    if reuse and fig is not None:
+        plt.close(fig)
+    save_gif(frames, out, duration_ms=duration_ms)
+
+
+def valley_axes(ax, label_c=True):
+    """The book's valley plots (valley.py): the box [-1, 1]^2 x [0, 2], three ticks per axis, C."""
+    from matplotlib.ticker import LinearLocator
+
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    ax.set_zlim(0, 2)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_major_locator(LinearLocator(3))
+    if label_c:
+        ax.text(1.79, 0, 1.62, "$C$", fontsize=20)
+
+
 def save_gif(frames, out, duration_ms=40, loop=0):
     """Write a list of RGB uint8 arrays as an animated GIF, atomically.
 

@@ -18,7 +18,7 @@ CH1_MNIST_FIGURES = [
 CH1_PLOT_FIGURES = ["sigmoid_graph", "step_graph", "valley", "valley_with_ball"]
 
 # The SVM baseline's training-set size: the book's 50,000, capped by the scale.
-SVM_SIZE = min(50000, SCALE_SPEC.get("svm_train_size_max") or 50000)
+SVM_SIZE = SCALE_SPEC.svm_size(50000)
 
 CH1_TARGETS += expand(
     "results/ch1/figures/{name}.png", name=CH1_MNIST_FIGURES + CH1_PLOT_FIGURES
@@ -152,6 +152,51 @@ rule ch1_networks_table:
     shell:
         "nnsci table ch1.networks --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
+
+
+# ---- Chapter 1's arithmetic (perceptrons, counts, E1.1's layer) and E1.1 on trained networks ----
+CH1_TARGETS += expand(
+    "results/ch1/{kind}/{name}.{ext}",
+    zip,
+    kind=["tables", "tables", "metrics"] * 2,
+    name=["analytic"] * 3 + ["bitwise"] * 3,
+    ext=["md", "csv", "json"] * 2,
+)
+
+
+rule ch1_analytic_table:
+    conda:
+        "../../environment.yml"
+    output:
+        md="results/ch1/tables/analytic.md",
+        csv="results/ch1/tables/analytic.csv",
+        metrics="results/ch1/metrics/analytic.json",
+    log:
+        "logs/ch1/tables/analytic.log",
+    params:
+        scale=SCALE,
+    shell:
+        "nnsci table ch1.analytic --out {output.md} --metrics {output.metrics}"
+        " --scale {params.scale} > {log} 2>&1"
+
+
+rule ch1_bitwise_table:
+    conda:
+        "../../environment.yml"
+    input:
+        runs=run_metrics("ch1.net30"),
+        mnist=MNIST,
+    output:
+        md="results/ch1/tables/bitwise.md",
+        csv="results/ch1/tables/bitwise.csv",
+        metrics="results/ch1/metrics/bitwise.json",
+    log:
+        "logs/ch1/tables/bitwise.log",
+    params:
+        scale=SCALE,
+    shell:
+        "nnsci table ch1.bitwise --out {output.md} --metrics {output.metrics}"
+        " --input mnist={input.mnist} --scale {params.scale} > {log} 2>&1"
 
 
 rule chapter1:

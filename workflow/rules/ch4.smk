@@ -3,9 +3,9 @@
 
 import re
 
-import nnsci.figures.ch4
+import nnsci.figures.ch4_catalog
 
-CH4_FIGURES = nnsci.figures.ch4.figure_files()  # e.g. function.png, create_step_function.gif
+CH4_FIGURES = nnsci.figures.ch4_catalog.figure_files()  # e.g. function.png, create_step_function.gif
 
 CH4_TARGETS = expand("results/ch4/figures/{f}", f=CH4_FIGURES)
 CH4_TARGETS += [
@@ -25,7 +25,7 @@ rule ch4_figure:
     params:
         figure=lambda w: f"ch4.{w.name.rsplit('.', 1)[0]}",
         # Animations depend on the scale's frame count; a change of it redraws them.
-        frames=lambda w: SCALE_SPEC.get("gif_frames_max") if w.name.endswith(".gif") else None,
+        frames=lambda w: SCALE_SPEC.gif_frames_max if w.name.endswith(".gif") else None,
         scale=SCALE,
     log:
         "logs/ch4/figures/{name}.log",
