@@ -1,10 +1,12 @@
-"""The nnsci training engine: networks, the book's SGD, and CPU/CUDA kernels."""
+"""The nnsci training engine: layer plans, networks, the book's SGD, and CPU/CUDA backends."""
 
 from .data import Dataset
-from .network import Network
+from .network import Network, load_network, network_from_spec
+from .plan import Plan, compile_net
 from .rng import NielsenStreams, OurStreams
-from .trainer import (History, Options, accuracy, evaluate, feedforward, gradient, gradient_norms, sgd,
-                      total_cost)
+from .trainer import (History, Options, accuracy, evaluate, feedforward, forward_only, gradient, gradient_norms,
+                      layer_gradients, sgd, total_cost)
 
-__all__ = ["Dataset", "Network", "NielsenStreams", "OurStreams", "History", "Options", "accuracy",
-           "evaluate", "feedforward", "gradient", "gradient_norms", "sgd", "total_cost"]
+__all__ = ["Dataset", "Network", "NielsenStreams", "OurStreams", "History", "Options", "Plan", "accuracy",
+           "compile_net", "evaluate", "feedforward", "forward_only", "gradient", "gradient_norms",
+           "layer_gradients", "load_network", "network_from_spec", "sgd", "total_cost"]

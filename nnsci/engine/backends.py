@@ -8,11 +8,12 @@ BACKENDS = ("cpu", "cuda")
 
 
 def get_backend(name: str):
-    """The kernel module of a backend; a clear error when it cannot run here."""
+    """The backend module (``open_family(nets, batch)`` gives its backend object); a clear error
+    when it cannot run here."""
     if name == "cpu":
-        from .cpu import kernels
+        from .cpu import backend
 
-        return kernels
+        return backend
     if name == "cuda":
         try:
             from numba import cuda
@@ -22,6 +23,12 @@ def get_backend(name: str):
             raise NnsciError("engine=cuda but no CUDA GPU is available on this machine; use engine=cpu")
         raise NnsciError("engine=cuda: the CUDA backend is not built yet; use engine=cpu")
     raise NnsciError(f"unknown engine {name!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def open_family(engine: str, nets, batch: int):
+    """The backend object that owns the buffers of ``nets`` (one run or a family) for mini-batches
+    of ``batch``: SGD epochs, evaluation, gradients, parameters in and out."""
+    return get_backend(engine).open_family(nets, batch)
 
 
 def set_threads(n: int | None):

@@ -31,6 +31,17 @@ class OurStreams:
         """A fresh uniformly random permutation each epoch."""
         return self._order.permutation(n).astype(np.int64)
 
+    def get_state(self):
+        """The streams' state as JSON-able data (for checkpoints)."""
+        return {"kind": "ours", "init": self._init.bit_generator.state, "order": self._order.bit_generator.state,
+                "dropout_seed": self.dropout_seed}
+
+    def set_state(self, state):
+        if state.get("kind") != "ours" or state.get("dropout_seed") != self.dropout_seed:
+            raise ValueError("the checkpoint's random streams are not this run's")
+        self._init.bit_generator.state = state["init"]
+        self._order.bit_generator.state = state["order"]
+
 
 class NielsenStreams:
     """The book's streams: ``np.random.seed(s)`` and ``random.seed(s)``.
@@ -52,6 +63,23 @@ class NielsenStreams:
     def fresh_list(self, n):
         """Start a new list in file order (training_data[:n] is a copy)."""
         self._list = np.arange(n, dtype=np.int64)
+
+    def get_state(self):
+        """The streams' state as JSON-able data (for checkpoints)."""
+        name, keys, pos, has_gauss, cached = self.np.get_state()
+        version, internal, gauss_next = self.py.getstate()
+        return {"kind": "nielsen", "np": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)],
+                "py": [version, list(internal), gauss_next], "dropout_seed": self.dropout_seed,
+                "list": None if self._list is None else self._list.tolist()}
+
+    def set_state(self, state):
+        if state.get("kind") != "nielsen" or state.get("dropout_seed") != self.dropout_seed:
+            raise ValueError("the checkpoint's random streams are not this run's")
+        name, keys, pos, has_gauss, cached = state["np"]
+        self.np.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
+        version, internal, gauss_next = state["py"]
+        self.py.setstate((version, tuple(internal), gauss_next))
+        self._list = None if state["list"] is None else np.array(state["list"], dtype=np.int64)
 
     def order(self, n):
         if self._list is None or len(self._list) != n:

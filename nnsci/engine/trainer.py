@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NnsciError
-from .backends import get_backend
+from . import checkpoint as ckpt
+from .backends import open_family
 from .data import Dataset
 from .network import Network
 
@@ -43,6 +44,7 @@ class Options:
     halve_eta: int | None = None  # halve eta after this many epochs without improvement (E3.5)
     min_eta_factor: float = 1 / 128     # with halve_eta: stop once eta < eta0 * this
     probe: Dataset | None = None  # per-layer gradient norms on this set, before every epoch and at the end
+    test: Dataset | None = None   # network3's test set: its accuracy after every epoch, and the best-validation rule
     engine: str = "cpu"
 
 
@@ -56,6 +58,10 @@ class History:
     seconds: list = field(default_factory=list)
     grad_norms_b: list = field(default_factory=list)   # [probe][layer] ||mean dC/db^l||
     grad_norms_w: list = field(default_factory=list)   # [probe][layer] ||mean dC/dW^l||_F
+    test_accuracy: list = field(default_factory=list)   # with Options.test: after every epoch
+    best_epoch: int | None = None                 # network3's rule: the last epoch whose evaluation
+    best_evaluation_accuracy: int | None = None   # accuracy is >= the best so far, that accuracy,
+    test_accuracy_at_best: int | None = None      # and the test accuracy after that epoch
     stopped_early: bool = False
     epochs_run: int = 0
 
@@ -63,20 +69,11 @@ class History:
         return {k: v for k, v in self.__dict__.items()}
 
 
-class Workspace:
-    """Buffers for one network and batch size (allocated once per run)."""
+def Workspace(net: Network, m_max: int):
+    """Buffers for one network and batch size (the CPU backend's)."""
+    from .cpu.backend import Workspace as _W
 
-    def __init__(self, net: Network, m_max: int):
-        total = int(net.u_off[-1])
-        self.m_max = m_max
-        self.A = np.zeros(m_max * total, dtype=net.dtype)
-        self.Z = np.zeros(m_max * total, dtype=net.dtype)
-        self.M = np.zeros(m_max * total, dtype=net.dtype)
-        self.D = np.zeros(m_max * total, dtype=net.dtype)
-        self.grad = np.zeros(net.n_params, dtype=net.dtype)
-        self.velocity = np.zeros(net.n_params, dtype=net.dtype)
-        self.Tb = np.zeros((m_max, int(net.sizes[-1])), dtype=net.dtype)
-        self.ids = np.zeros(m_max, dtype=np.int64)
+    return _W(net, m_max)
 
 
 def _check_data(net: Network, data: Dataset, what: str):
@@ -97,14 +94,10 @@ def feedforward(net: Network, x, engine="cpu", chunk=256):
 
 
 def _evaluate_rows(net, data, engine, chunk=256):
-    k = get_backend(engine)
-    n = len(data)
-    out = np.zeros((n, int(net.sizes[-1])), dtype=net.dtype)
-    per_cost = np.zeros(n, dtype=np.float64)
-    per_correct = np.zeros(n, dtype=np.int64)
-    k.evaluate(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
-               data.x, data.t, data.labels, net.u_off, chunk, net.dropout, out, per_cost, per_correct)
-    return out, per_cost, per_correct
+    from .backends import get_backend
+
+    get_backend(engine)   # a clear error for an engine that cannot run here
+    return open_family(engine, [net], 1).evaluate_rows(data, chunk=chunk)
 
 
 def evaluate(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
@@ -137,13 +130,14 @@ def accuracy(net: Network, data: Dataset, engine="cpu"):
 
 def gradient(net: Network, data: Dataset, engine="cpu", batch=100):
     """The mean over ``data`` of dC_x/d(params) by backpropagation (no regularisation term)."""
-    k = get_backend(engine)
-    ws = Workspace(net, batch)
-    rows = np.arange(len(data), dtype=np.int64)
-    k.gradient_sum(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
-                   data.x, data.t, rows, batch, net.u_off, ws.A, ws.Z, ws.M, ws.D, ws.grad, ws.Tb, ws.ids,
-                   net.dropout)
-    return ws.grad.astype(np.float64) / len(data)
+    g = open_family(engine, [net], batch).gradient_sum(data)
+    return g.astype(np.float64) / len(data)
+
+
+def layer_gradients(net: Network, data: Dataset, engine="cpu"):
+    """Per layer l: (mean dC/dW^l, mean dC/db^l) in the layer's shapes (float64)."""
+    g = gradient(net, data, engine)
+    return [(net.weights(l, of=g), net.biases(l, of=g)) for l in range(1, net.L + 1)]
 
 
 def gradient_norms(net: Network, data: Dataset, engine="cpu"):
@@ -151,9 +145,14 @@ def gradient_norms(net: Network, data: Dataset, engine="cpu"):
     g = gradient(net, data, engine)
     nb, nw = [], []
     for l in range(1, net.L + 1):
-        nb.append(_norm(g[net.b_off[l]:net.b_off[l] + net.sizes[l]]))
-        nw.append(_norm(g[net.w_off[l]:net.b_off[l]]))
+        nb.append(_norm(net.biases(l, of=g)))
+        nw.append(_norm(net.weights(l, of=g).ravel()))
     return nb, nw
+
+
+def forward_only(net: Network, x, batch=100, engine="cpu"):
+    """Forward passes over the rows of x in mini-batches (serial, nothing returned): for timings."""
+    open_family(engine, [net], batch).forward_only(x)
 
 
 def _norm(v):
@@ -174,24 +173,32 @@ def _progress(epoch, epochs, seconds, text):
 
 def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta: float,
         streams, evaluation: Dataset | None = None, options: Options | None = None,
-        on_epoch=None) -> History:
+        on_epoch=None, checkpoint=None, checkpoint_key: str = "") -> History:
     """Train ``net`` in place with mini-batch SGD and return the per-epoch monitors.
 
     ``streams`` gives the batch order each epoch (``order(n)``) and the dropout
     seed: :class:`~nnsci.engine.rng.OurStreams` or the book's
     :class:`~nnsci.engine.rng.NielsenStreams`. Every monitor is measured
-    after the epoch's training, as network2.py does."""
+    after the epoch's training, as network2.py does.
+
+    ``checkpoint``: a path; after every epoch the whole state of the run (parameters,
+    momentum, random streams, history, early-stopping and best-validation bookkeeping) is
+    written there atomically, and a run that finds a valid checkpoint of itself there (same
+    ``checkpoint_key``, network and engine) continues after its last epoch. The caller removes
+    it when the run's outputs are written (:func:`nnsci.engine.checkpoint.remove`)."""
     opt = options or Options()
-    k = get_backend(opt.engine)
     _check_data(net, training, "training data")
     if evaluation is not None:
         _check_data(net, evaluation, "evaluation data")
+    if opt.test is not None:
+        _check_data(net, opt.test, "test data")
     bad = set(opt.monitors) - set(MONITORS)
     if bad:
         raise NnsciError(f"unknown monitor(s) {sorted(bad)}; choose from {', '.join(MONITORS)}")
     needs_eval = {"evaluation_cost", "evaluation_accuracy"} & set(opt.monitors)
-    if (needs_eval or opt.early_stopping or opt.halve_eta) and evaluation is None:
-        raise NnsciError("evaluation monitors, early stopping and the eta schedule need evaluation data")
+    if (needs_eval or opt.early_stopping or opt.halve_eta or opt.test is not None) and evaluation is None:
+        raise NnsciError("evaluation monitors, early stopping, the eta schedule and the test set's "
+                         "best-validation rule need evaluation data")
     if mini_batch_size < 1 or epochs < 0:
         raise NnsciError("mini_batch_size must be >= 1 and epochs >= 0")
     if opt.l2 not in ("decay", "penalty"):
@@ -203,12 +210,22 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
     if n_used == 0:
         raise NnsciError(f"no full mini-batch of {m} in {n} training examples")
     num_batches = max(1, n // m)
-    ws = Workspace(net, m)
+    backend = open_family(opt.engine, [net], m)
     hist = History()
     eta0 = eta
     best, since_best = -1, 0
     dt = net.dtype.type
     fixed_order = np.arange(n, dtype=np.int64)
+    first_epoch = 0
+    key = ckpt.run_key(net, checkpoint_key, opt.engine) if checkpoint is not None else ""
+    if checkpoint is not None:
+        state = ckpt.load(checkpoint, key, net, hist, streams, backend)
+        if state is not None:
+            first_epoch, eta, best, since_best = state["next_epoch"], state["eta"], state["best"], state["since_best"]
+            log.info("resumed from checkpoint %s: epochs 0-%d were done, continuing at epoch %d",
+                     checkpoint, first_epoch - 1, first_epoch)
+            if state["finished"]:
+                first_epoch = epochs
 
     def probe():
         if opt.probe is not None:
@@ -216,7 +233,7 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
             hist.grad_norms_b.append(nb)
             hist.grad_norms_w.append(nw)
 
-    for epoch in range(epochs):
+    for epoch in range(first_epoch, epochs):
         probe()
         t0 = time.perf_counter()
         order = streams.order(n) if opt.shuffle else fixed_order
@@ -225,10 +242,8 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
         else:  # d/dW of 0.5 lambda ||W||^2 / num_batches, applied by each step
             decay = 1 - eta * opt.lmbda / num_batches
         l1 = eta * opt.l1 / n
-        k.sgd_epoch(net.params, ws.velocity, net.w_off, net.b_off, net.sizes, net.hidden, net.output,
-                    net.cost, training.x, training.t, order, n_used, m, net.u_off, ws.A, ws.Z, ws.M,
-                    ws.D, ws.grad, ws.Tb, ws.ids, dt(eta), dt(decay), dt(l1), dt(opt.momentum),
-                    net.dropout, np.uint64(streams.dropout_seed), epoch)
+        backend.sgd_epoch(training, order, n_used, dt(eta), dt(decay), dt(l1), dt(opt.momentum),
+                          streams.dropout_seed, epoch)
         train_seconds = time.perf_counter() - t0
         hist.eta.append(eta)
         parts = []
@@ -241,14 +256,19 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
                 hist.training_accuracy.append(a)
                 parts.append(f"train acc {a}/{n}")
         eval_acc = None
-        if evaluation is not None and (needs_eval or opt.early_stopping or opt.halve_eta):
+        if evaluation is not None and (needs_eval or opt.early_stopping or opt.halve_eta or opt.test is not None):
             c, eval_acc = evaluate(net, evaluation, opt.lmbda, opt.l1, opt.engine)
             if "evaluation_cost" in opt.monitors:
                 hist.evaluation_cost.append(c)
                 parts.append(f"eval cost {c:.6g}")
-            if "evaluation_accuracy" in opt.monitors or opt.early_stopping or opt.halve_eta:
+            if "evaluation_accuracy" in opt.monitors or opt.early_stopping or opt.halve_eta or opt.test is not None:
                 hist.evaluation_accuracy.append(eval_acc)
                 parts.append(f"eval acc {eval_acc}/{len(evaluation)}")
+        if opt.test is not None:
+            test_acc = evaluate(net, opt.test, engine=opt.engine)[1]
+            hist.test_accuracy.append(test_acc)
+            parts.append(f"test acc {test_acc}/{len(opt.test)}")
+            best_validation(hist, epoch, eval_acc, test_acc)
         seconds = time.perf_counter() - t0
         hist.seconds.append(seconds)
         hist.epochs_run = epoch + 1
@@ -260,6 +280,7 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
         if not np.all(np.isfinite(net.params)):
             log.warning("epoch %d: parameters are no longer finite (eta %g too large?)", epoch, eta)
         # Early stopping and the eta schedule both watch the evaluation accuracy.
+        stop = False
         if eval_acc is not None and (opt.early_stopping or opt.halve_eta):
             if eval_acc > best:
                 best, since_best = eval_acc, 0
@@ -270,12 +291,27 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
                 log.info("no improvement in %d epochs: eta halved to %g", opt.halve_eta, eta)
                 if eta < eta0 * opt.min_eta_factor:
                     hist.stopped_early = True
-                    break
+                    stop = True
             elif opt.early_stopping and _should_stop(opt, hist, since_best):
                 hist.stopped_early = True
-                break
+                stop = True
+        if checkpoint is not None:
+            ckpt.save(checkpoint, key, net, hist, streams, backend,
+                      {"next_epoch": epoch + 1, "eta": eta, "best": best, "since_best": since_best,
+                       "finished": stop})
+        if stop:
+            break
     probe()
     return hist
+
+
+def best_validation(hist: History, epoch: int, eval_acc: int, test_acc: int):
+    """network3.py's bookkeeping: an epoch whose validation accuracy is >= the best so far (ties
+    included) becomes the best one, and the reported test accuracy is the one after it."""
+    if hist.best_evaluation_accuracy is None or eval_acc >= hist.best_evaluation_accuracy:
+        hist.best_evaluation_accuracy = eval_acc
+        hist.best_epoch = epoch
+        hist.test_accuracy_at_best = test_acc
 
 
 def _should_stop(opt: Options, hist: History, since_best: int) -> bool:

@@ -12,40 +12,19 @@ import time
 
 import numpy as np
 import pandas as pd
-from numba import njit
-
 from ..config import root_seed, run_seed_sequence
 from ..data.mnist import load_mnist, to_float
 from ..engine import Dataset, Network, OurStreams, evaluate, gradient
-from ..engine.cpu import kernels
+from ..engine import forward_only as engine_forward_only
 from ..tables import table
 from .ch2_minibatch import backprop_in_forward_passes, batch_time_factor, minibatch_speedup, worked_examples
 
 NETS = {"[784, 30, 10]": [784, 30, 10], "[784, 30, 30, 30, 30, 10]": [784, 30, 30, 30, 30, 10]}
 
 
-@njit(cache=True)
-def _forward_all(params, w_off, b_off, sizes, hidden, output, X, m_max, u_off, A, Z, M, dropout):
-    """Forward passes only, in batches, with the same kernel the trainer uses (serial, one thread)."""
-    n = X.shape[0]
-    ids = np.arange(m_max)
-    start = 0
-    while start < n:
-        m = min(m_max, n - start)
-        A0 = A[:m * sizes[0]].reshape((m, sizes[0]))
-        for i in range(m):
-            for k in range(X.shape[1]):
-                A0[i, k] = X[start + i, k]
-        kernels.forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
-                        dropout, False, 0, 0, ids)
-        start += m
-
-
 def forward_only(net, data, batch=100):
-    total = int(net.u_off[-1])
-    bufs = [np.zeros(batch * total, dtype=net.dtype) for _ in range(3)]
-    _forward_all(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, data.x, batch,
-                 net.u_off, *bufs, net.dropout)
+    """Forward passes only over ``data``, in batches, with the kernels the trainer uses (serial, one thread)."""
+    engine_forward_only(net, data.x, batch)
 
 
 def _best_time(fn, repeats):

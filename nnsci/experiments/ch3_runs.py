@@ -87,18 +87,10 @@ def trained_our_experiments(scale):
 # ---------------------------------------------------------------------------------------------
 # Final accuracy from saved weights (more_data.py measured once, after the last epoch)
 def load_network(weights_path, spec):
-    """Rebuild a trained network from its weights.npz and resolved spec."""
-    from ..engine import Network
+    """Rebuild a trained network from its weights.npz and resolved spec (the engine's loader)."""
+    from ..engine import load_network as engine_load_network
 
-    net = Network(spec["net"], spec["hidden"], spec["output"], spec["cost"], spec["dtype"])
-    try:
-        with np.load(weights_path) as z:
-            for l in range(1, net.L + 1):
-                net.weights(l)[:] = z[f"W{l}"]
-                net.biases(l)[:] = z[f"b{l}"]
-    except (OSError, KeyError, ValueError) as e:
-        raise NnsciError(f"{weights_path}: not a weights file for {spec['net']} ({e})") from None
-    return net
+    return engine_load_network(weights_path, spec)
 
 
 class Evaluator:

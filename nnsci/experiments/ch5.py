@@ -59,9 +59,7 @@ def hidden_speeds(net, data):
 
 def mean_bias_gradient(net, data, layer):
     """delta^layer itself: the mean over ``data`` of dC/db^layer (signed; fig5.05's bars)."""
-    g = gradient(net, data)
-    o = int(net.b_off[layer])
-    return g[o:o + int(net.sizes[layer])]
+    return net.biases(layer, of=gradient(net, data))
 
 
 def initial_speeds(mnist, n_hidden, root_seed, seeds=INITIAL_SEEDS):

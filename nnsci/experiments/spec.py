@@ -76,18 +76,16 @@ def validate(spec: dict, run_id: str) -> dict:
     net = out["net"]
     inits = out["init"] if isinstance(out["init"], list) else [out["init"]]
     out["init"] = inits
-    # Names are checked by building the network (activation, cost, initialiser).
-    from ..engine.network import INITIALISERS, Network
+    from ..engine.network import INITIALISERS
+    from ..engine.plan import compile_net
 
     for i in inits:
         if i not in INITIALISERS:
             raise NnsciError(f"{run_id}: unknown initialiser {i!r}; choose one of {', '.join(INITIALISERS)}")
-    # The one call that builds (and so checks) the network; the engine's layer-plan compiler
-    # (issue 10) takes both shapes of `net`: the compact sizes and {input, layers}.
-    try:
-        Network(net, out["hidden"], out["output"], out["cost"], out["dtype"], out["options"].get("dropout"))
-    except (NnsciError, ValueError, TypeError) as e:
-        raise NnsciError(f"{run_id}: {e}") from None
+    # The one call that checks the network (either form: layers, activations, cost, dropout): the engine's.
+    compile_net(net, hidden=out["hidden"], output=out["output"], cost=out["cost"], dtype=out["dtype"],
+                dropout=out["options"].get("dropout"), run_id=run_id,
+                dropout_mask=out["options"].get("dropout_mask", "per_layer"))
     return out
 
 
@@ -98,7 +96,7 @@ def scaled(spec: dict, scale) -> dict:
     scale = as_scale(scale)
     out = copy.deepcopy(spec)
     out["epochs"] = scale.epochs(out["epochs"])
-    for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval")):
+    for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval"), ("test", "eval")):
         ref = out.get(key)
         if ref is not None:
             size = scale.size(ref.get("size"), kind)

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import config as cfgmod
-from ..engine import Dataset, Network, NielsenStreams, Options, OurStreams, sgd
+from ..engine import Dataset, NielsenStreams, Options, OurStreams, network_from_spec, sgd
 from ..engine.backends import set_threads
+from ..engine.checkpoint import remove as remove_checkpoint
 from ..data.mnist import load_mnist, to_float
 from ..errors import NnsciError
 from ..io import sha256_file, write_json
@@ -83,12 +84,12 @@ def options_of(spec: dict, engine: str, probe: Dataset | None) -> Options:
 def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
               fresh_list=True):
     """Build, initialise and train one network; write its run directory."""
-    n_out = spec["net"][-1]
+    net = network_from_spec(spec, run_id)
+    n_out = int(net.sizes[-1])
     train = store.get(spec["train"], spec["dtype"], n_out)
     evaluation = store.get(spec["eval"], spec["dtype"], n_out) if spec["eval"] else None
     probe = store.get(spec["probe"], spec["dtype"], n_out) if spec["probe"] else None
-    net = Network(spec["net"], spec["hidden"], spec["output"], spec["cost"], spec["dtype"],
-                  spec["options"].get("dropout"))
+    test = store.get(spec["test"], spec["dtype"], n_out) if spec.get("test") else None
     for scheme in spec["init"]:   # e.g. [default, large]: network2's constructor draws, then large_weight_initializer
         net.initialize(scheme, streams.normal)
     if isinstance(streams, NielsenStreams) and fresh_list:
@@ -96,8 +97,12 @@ def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Pat
     log.info("%s: %s, %d training examples, %d epochs, eta %g, lambda %g, engine %s",
              run_id, spec["net"], len(train), spec["epochs"], spec["eta"], spec["lmbda"], engine)
     t0 = time.time()
+    options = options_of(spec, engine, probe)
+    options.test = test
+    checkpoint = out_dir.parent / "checkpoints" / f"{run_id}.npz"   # outside the rule's outputs
     hist = sgd(net, train, spec["epochs"], spec["mini_batch"], float(spec["eta"]), streams,
-               evaluation=evaluation, options=options_of(spec, engine, probe))
+               evaluation=evaluation, options=options, checkpoint=checkpoint,
+               checkpoint_key=config_hash({"run": run_id, "spec": spec, "seed": seed_info}))
     wall = time.time() - t0
     run_dir = out_dir / run_id
     metrics = {
@@ -116,6 +121,10 @@ def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Pat
         "grad_norms_w": hist.grad_norms_w,
         "seconds_per_epoch": hist.seconds,
     }
+    if test is not None:   # network3's best-validation rule
+        metrics.update(n_test=len(test), test_accuracy=hist.test_accuracy, best_epoch=hist.best_epoch,
+                       best_evaluation_accuracy=hist.best_evaluation_accuracy,
+                       test_accuracy_at_best=hist.test_accuracy_at_best)
     net.save(run_dir / "weights.npz")
     import numba
 
@@ -124,6 +133,7 @@ def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Pat
         engine_source_hash=engine_source_hash(engine), threads=numba.get_num_threads(),
         input_sha256=store.sha256(), wall_seconds=wall))
     write_json(run_dir / "metrics.json", metrics)   # last: its presence means the run is complete
+    remove_checkpoint(checkpoint)
     return metrics
 
 

@@ -1,0 +1,131 @@
+"""The CPU backend object: the buffers of one run or a family of runs, and what the trainer needs.
+
+The trainer calls these methods and never sees a kernel argument. A network of
+the compact form (dense layers, one hidden activation) runs on the dense
+kernels of :mod:`.kernels` (chapters 1-5's bytes); every other plan on
+:mod:`.plan_kernels`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels as dk
+from . import plan_kernels as pk
+
+
+class Workspace:
+    """Buffers for one network and batch size (allocated once per run)."""
+
+    def __init__(self, net, m_max: int):
+        total = int(net.u_off[-1])
+        self.m_max = m_max
+        self.A = np.zeros(m_max * total, dtype=net.dtype)
+        self.Z = np.zeros(m_max * total, dtype=net.dtype)
+        self.M = np.zeros(m_max * total, dtype=net.dtype)
+        self.D = np.zeros(m_max * total, dtype=net.dtype)
+        conv = max(1, net.plan.conv_units()) if not net.is_compact else 1
+        self.CV = np.zeros(m_max * conv, dtype=net.dtype)
+        self.G = np.zeros(m_max * conv, dtype=net.dtype)
+        self.grad = np.zeros(net.n_params, dtype=net.dtype)
+        self.velocity = np.zeros(net.n_params, dtype=net.dtype)
+        self.Tb = np.zeros((m_max, int(net.sizes[-1])), dtype=net.dtype)
+        self.ids = np.zeros(m_max, dtype=np.int64)
+
+
+class CpuFamily:
+    """A family of runs on the CPU: each run's network (its parameters stay in ``net.params``,
+    host memory being this backend's device memory) and its workspace for mini-batches of ``batch``."""
+
+    name = "cpu"
+
+    def __init__(self, nets, batch: int):
+        self.nets = list(nets)
+        self.batch = int(batch)
+        self.ws = [Workspace(net, self.batch) for net in self.nets]
+
+    def __len__(self):
+        return len(self.nets)
+
+    # -- parameters in and out -------------------------------------------------------------------
+    def get_params(self, run=0):
+        return self.nets[run].params.copy()
+
+    def set_params(self, params, run=0):
+        self.nets[run].params[:] = params
+
+    def get_velocity(self, run=0):
+        return self.ws[run].velocity.copy()
+
+    def set_velocity(self, velocity, run=0):
+        self.ws[run].velocity[:] = velocity
+
+    # -- training --------------------------------------------------------------------------------
+    def sgd_epoch(self, data, order, n_used, eta, decay, l1, momentum, dropout_seed, epoch, run=0):
+        """One epoch of SGD over ``order[:n_used]`` in mini-batches of ``batch``.
+        eta, decay, l1, momentum: scalars of the network's dtype."""
+        net, ws = self.nets[run], self.ws[run]
+        if net.is_compact:
+            dk.sgd_epoch(net.params, ws.velocity, net.w_off, net.b_off, net.sizes, net.hidden, net.output,
+                         net.cost, data.x, data.t, order, n_used, ws.m_max, net.u_off, ws.A, ws.Z, ws.M,
+                         ws.D, ws.grad, ws.Tb, ws.ids, eta, decay, l1, momentum,
+                         net.dropout, np.uint64(dropout_seed), epoch)
+        else:
+            pk.sgd_epoch_plan(net.params, ws.velocity, net.table, net.sizes, net.u_off, net.cost, data.x,
+                              data.t, order, n_used, ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.grad,
+                              ws.Tb, ws.ids, eta, decay, l1, momentum, net.dropout,
+                              np.uint64(dropout_seed), epoch)
+
+    def gradient_sum(self, data, rows=None, run=0):
+        """The sum over ``rows`` (default: all) of dC_x/d(params), dropout in its inference form;
+        the run's workspace ``grad`` (network dtype), valid until the next call."""
+        net, ws = self.nets[run], self.ws[run]
+        if rows is None:
+            rows = np.arange(len(data), dtype=np.int64)
+        if net.is_compact:
+            dk.gradient_sum(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
+                            data.x, data.t, rows, ws.m_max, net.u_off, ws.A, ws.Z, ws.M, ws.D, ws.grad,
+                            ws.Tb, ws.ids, net.dropout)
+        else:
+            pk.gradient_sum_plan(net.params, net.table, net.sizes, net.u_off, net.cost, data.x, data.t, rows,
+                                 ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.grad, ws.Tb, ws.ids,
+                                 net.dropout)
+        return ws.grad
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def evaluate_rows(self, data, run=0, chunk=256):
+        """(outputs, per-example cost C_x, per-example correct) for every row of ``data``."""
+        return evaluate_rows(self.nets[run], data, chunk)
+
+    def forward_only(self, x, run=0):
+        """Forward passes over the rows of x in mini-batches of ``batch`` (serial; for timing)."""
+        net, ws = self.nets[run], self.ws[run]
+        x = np.ascontiguousarray(x, dtype=net.dtype)
+        if net.is_compact:
+            pk.forward_rows_dense(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, x,
+                                  ws.m_max, net.u_off, ws.A, ws.Z, ws.M, net.dropout)
+        else:
+            pk.forward_rows(net.params, net.table, net.sizes, net.u_off, x, ws.m_max, ws.A, ws.Z, ws.M, ws.CV,
+                            net.dropout)
+
+
+def evaluate_rows(net, data, chunk=256):
+    n = len(data)
+    out = np.zeros((n, int(net.sizes[-1])), dtype=net.dtype)
+    per_cost = np.zeros(n, dtype=np.float64)
+    per_correct = np.zeros(n, dtype=np.int64)
+    if net.is_compact:
+        dk.evaluate(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
+                    data.x, data.t, data.labels, net.u_off, chunk, net.dropout, out, per_cost, per_correct)
+    else:
+        chunk = min(chunk, 64)   # ConvPool layers keep every example's patches
+        total = int(net.u_off[-1])
+        conv = max(1, net.plan.conv_units())
+        A, Z, M = (np.zeros(chunk * total, dtype=net.dtype) for _ in range(3))
+        CV = np.zeros(chunk * conv, dtype=net.dtype)
+        pk.evaluate_plan(net.params, net.table, net.sizes, net.u_off, net.cost, data.x, data.t, data.labels,
+                         chunk, net.dropout, A, Z, M, CV, out, per_cost, per_correct)
+    return out, per_cost, per_correct
+
+
+def open_family(nets, batch):
+    return CpuFamily(nets, batch)

@@ -1,0 +1,367 @@
+"""The layer plan: a network as a list of small layer records over one flat parameter array.
+
+A run spec describes its network in one of two forms, and both compile here, in
+:func:`compile_net`, to the same :class:`Plan` (this is the one place that
+validates a network):
+
+- the compact form of chapters 1-5, ``net: [784, 30, 10]`` with ``hidden``,
+  ``output``, ``cost`` and ``options.dropout`` (one rate per layer);
+- the per-layer form that convolutional networks need::
+
+      net:
+        input: [1, 28, 28]            # an int (a vector) or [channels, height, width]
+        layers:
+          - conv: {maps: 20, k: 5, pool: 2, activation: sigmoid}
+          - fc: {n: 100, activation: relu, dropout: 0.5}
+          - softmax: {n: 10, dropout: 0.5}
+
+Kinds (network3.py's layers, book_catalog_ch4-6.md 4.1-4.2):
+
+- ``dense`` (``fc``): z = W a + b, W of shape (n_out, n_in) as network2.py
+  stores it (network3.py stores its transpose), then the layer's activation;
+- ``convpool`` (``conv``): a "valid" convolution, stride 1, of the (C, H, W)
+  input with ``maps`` filters of shape (C, k, k), then ``pool`` x ``pool``
+  max-pooling, then one bias per map, then the activation. We compute a TRUE
+  convolution, as Theano's ``conv2d`` does (it flips the kernel):
+  ``conv[f, y, x] = sum_{c,u,v} in[c, y + u, x + v] * W[f, c, k-1-u, k-1-v]``,
+  so filters are stored in the orientation Theano stores them and their images
+  match the book's;
+- ``softmax``: a dense layer with the softmax activation (the last layer only).
+
+Dropout is a rate on a layer's INPUT (network3.py: on the input of fully
+connected and softmax layers, never of a ConvPool layer); see
+:func:`nnsci.engine.cpu.kernels.dropout_factor` for the two conventions
+(p > 0 network3's, p < 0 inverted). Masks are counter-based draws of (seed,
+epoch, example, mask key, unit). Each layer's mask key is its own index, so
+every layer draws its own mask; ``dropout_mask: shared`` gives every layer the
+key 0, which reproduces network3.py's behaviour (it seeds a fresh
+RandomStreams identically for every layer, so layers whose inputs have the
+same shape get the same mask).
+
+Parameters are stored layer after layer, the weights of a layer and then its
+biases, exactly the layout of the dense engine of chapters 1-5."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..errors import NnsciError
+from .functions import (ACTIVATIONS, COST_OUTPUTS, COSTS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS)
+
+DENSE, CONVPOOL, SOFTMAX_LAYER = 0, 1, 2
+KIND_CODES = {"dense": DENSE, "convpool": CONVPOOL, "softmax": SOFTMAX_LAYER}
+SPEC_KINDS = {"fc": "dense", "conv": "convpool", "softmax": "softmax"}
+LAYER_KEYS = {"fc": {"n", "activation", "dropout"}, "conv": {"maps", "k", "pool", "activation"},
+              "softmax": {"n", "dropout"}}
+DROPOUT_MASKS = ("per_layer", "shared")
+
+# Columns of the integer layer table the kernels walk (one row per layer, row 0 unused).
+(F_KIND, F_ACT, F_C, F_H, F_W, F_MAPS, F_K, F_POOL, F_HC, F_WC, F_HP, F_WP, F_KEY, F_COFF,
+ F_WOFF, F_BOFF, F_NW, F_NB) = range(18)
+N_FIELDS = 18
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: its kind, shapes, activation, dropout on its input and parameter offsets."""
+
+    kind: str                 # dense | convpool | softmax
+    in_shape: tuple           # (n,) or (channels, height, width)
+    out_shape: tuple          # (n,) or (maps, pooled height, pooled width)
+    activation: str
+    dropout: float            # rate on the input (0: none)
+    w_shape: tuple
+    w_off: int
+    b_off: int
+    k: int = 0
+    pool: int = 0
+    mask_key: int = 0
+
+    @property
+    def n_in(self):
+        return int(np.prod(self.in_shape))
+
+    @property
+    def n_out(self):
+        return int(np.prod(self.out_shape))
+
+    @property
+    def n_weights(self):
+        return int(np.prod(self.w_shape))
+
+    @property
+    def n_biases(self):
+        return int(self.out_shape[0])
+
+    @property
+    def conv_shape(self):
+        """(maps, height, width) of the convolution before pooling (ConvPool layers)."""
+        c, h, w = self.in_shape
+        return (self.w_shape[0], h - self.k + 1, w - self.k + 1)
+
+    @property
+    def fan_out(self):
+        """network3's n_out of the initialiser: maps k^2 / pool area for ConvPool, n for the others."""
+        if self.kind == "convpool":
+            return self.w_shape[0] * self.k * self.k / (self.pool * self.pool)
+        return self.n_out
+
+    def describe(self):
+        if self.kind == "convpool":
+            return (f"conv {self.w_shape[0]}x{self.k}x{self.k} pool {self.pool} {self.activation} "
+                    f"{self.in_shape}->{self.out_shape}")
+        return f"{self.kind} {self.n_in}->{self.n_out} {self.activation}" + (
+            f" dropout {self.dropout:g}" if self.dropout else "")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A network: input shape, layers, cost, dtype and the size of its flat parameter array."""
+
+    input_shape: tuple
+    layers: tuple
+    cost: str
+    dtype: str
+    n_params: int
+    dropout_mask: str = "per_layer"
+    hidden: str = "sigmoid"   # the compact form's hidden activation (recorded even without hidden layers)
+
+    @property
+    def L(self):
+        return len(self.layers)
+
+    @property
+    def sizes(self):
+        """Units per layer, flattened, the input first (the dense engine's ``sizes``)."""
+        return [int(np.prod(self.input_shape))] + [ly.n_out for ly in self.layers]
+
+    @property
+    def compact(self):
+        """The compact form's (sizes, hidden, output) when this plan has one, else None: only
+        dense layers (softmax last), one hidden activation, masks per layer."""
+        if self.dropout_mask != "per_layer" or len(self.input_shape) != 1:
+            return None
+        if any(ly.kind == "convpool" for ly in self.layers):
+            return None
+        hidden = {ly.activation for ly in self.layers[:-1]}
+        if len(hidden) > 1:
+            return None
+        out = self.layers[-1].activation
+        return self.sizes, (hidden.pop() if hidden else self.hidden), out
+
+    def table(self):
+        """The int64 layer table the generic kernels walk (row l = layer l, row 0 unused)."""
+        t = np.zeros((self.L + 1, N_FIELDS), dtype=np.int64)
+        coff = 0
+        for l, ly in enumerate(self.layers, start=1):
+            t[l, F_KIND] = KIND_CODES[ly.kind]
+            t[l, F_ACT] = ACTIVATIONS[ly.activation]
+            t[l, F_KEY] = ly.mask_key
+            t[l, F_WOFF], t[l, F_BOFF] = ly.w_off, ly.b_off
+            t[l, F_NW], t[l, F_NB] = ly.n_weights, ly.n_biases
+            if ly.kind == "convpool":
+                c, h, w = ly.in_shape
+                maps, hc, wc = ly.conv_shape
+                t[l, F_C], t[l, F_H], t[l, F_W] = c, h, w
+                t[l, F_MAPS], t[l, F_K], t[l, F_POOL] = maps, ly.k, ly.pool
+                t[l, F_HC], t[l, F_WC] = hc, wc
+                t[l, F_HP], t[l, F_WP] = ly.out_shape[1], ly.out_shape[2]
+                t[l, F_COFF] = coff
+                coff += maps * hc * wc + hc * wc * c * ly.k * ly.k   # the convolution, then the patches
+            else:
+                t[l, F_C], t[l, F_MAPS] = ly.n_in, ly.n_out
+        return t
+
+    def conv_units(self):
+        """Per example: the size of the ConvPool layers' buffers (pre-pooling convolution and patches)."""
+        return sum(int(np.prod(ly.conv_shape)) + ly.conv_shape[1] * ly.conv_shape[2] * ly.in_shape[0] * ly.k ** 2
+                   for ly in self.layers if ly.kind == "convpool")
+
+    def to_spec(self):
+        """The per-layer form of this plan (a JSON-able mapping that compiles back to it)."""
+        layers = []
+        for ly in self.layers:
+            if ly.kind == "convpool":
+                layers.append({"conv": {"maps": ly.w_shape[0], "k": ly.k, "pool": ly.pool,
+                                        "activation": ly.activation}})
+            elif ly.kind == "dense":
+                layers.append({"fc": {"n": ly.n_out, "activation": ly.activation, "dropout": ly.dropout}})
+            else:
+                layers.append({"softmax": {"n": ly.n_out, "dropout": ly.dropout}})
+        inp = list(self.input_shape) if len(self.input_shape) > 1 else self.input_shape[0]
+        return {"input": inp, "layers": layers, "cost": self.cost, "dropout_mask": self.dropout_mask}
+
+    def to_json(self):
+        return json.dumps(self.to_spec(), sort_keys=True)
+
+    def describe(self):
+        return "; ".join(ly.describe() for ly in self.layers)
+
+
+def _is_int(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def compile_net(spec_net, hidden="sigmoid", output="sigmoid", cost="cross_entropy", dtype="float32",
+                dropout=None, run_id=None, dropout_mask="per_layer") -> Plan:
+    """Validate a network description (either form) and return its plan.
+
+    Every problem is one :class:`NnsciError` line, prefixed with ``run_id`` when given."""
+    try:
+        return _compile(spec_net, hidden, output, cost, dtype, dropout, dropout_mask)
+    except NnsciError as e:
+        raise NnsciError(f"{run_id}: {e}" if run_id else str(e)) from None
+
+
+def _check_rate(p, where):
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not -1.0 < float(p) < 1.0:
+        raise NnsciError(f"{where}: dropout must be a rate in (-1, 1), got {p!r}")
+    return float(p)
+
+
+def _compile(spec_net, hidden, output, cost, dtype, dropout, dropout_mask):
+    if dtype not in ("float32", "float64"):
+        raise NnsciError(f"dtype must be float32 or float64, not {dtype!r}")
+    if dropout_mask not in DROPOUT_MASKS:
+        raise NnsciError(f"dropout_mask must be one of {', '.join(DROPOUT_MASKS)}, not {dropout_mask!r}")
+    if cost not in COSTS:
+        raise NnsciError(f"unknown cost {cost!r}; choose one of {', '.join(COSTS)}")
+    if isinstance(spec_net, Plan):
+        return spec_net
+    if isinstance(spec_net, dict):
+        if dropout is not None:
+            raise NnsciError("options.dropout is for the compact form; give the per-layer form's "
+                             "rates as fc/softmax dropout")
+        if hidden not in HIDDEN_ACTIVATIONS:
+            raise NnsciError(f"unknown hidden activation {hidden!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}")
+        return _compile_layers(spec_net, hidden, cost, dtype, dropout_mask)
+    # The compact form.
+    if isinstance(spec_net, np.ndarray):
+        spec_net = spec_net.tolist()
+    if not (isinstance(spec_net, (list, tuple)) and len(spec_net) >= 2
+            and all(_is_int(n) and n > 0 for n in spec_net)):
+        raise NnsciError(f"net must be a list of at least two positive layer sizes, or a mapping with "
+                         f"input and layers; got {spec_net!r}")
+    if hidden not in HIDDEN_ACTIVATIONS:
+        raise NnsciError(f"unknown hidden activation {hidden!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}")
+    if output not in OUTPUT_ACTIVATIONS:
+        raise NnsciError(f"unknown output activation {output!r}; choose one of {', '.join(OUTPUT_ACTIVATIONS)}")
+    L = len(spec_net) - 1
+    rates = [0.0] * L
+    if dropout is not None:
+        if not isinstance(dropout, (list, tuple)) or len(dropout) != L:
+            raise NnsciError(f"dropout must give one rate in (-1, 1) per layer ({L}), got {dropout}")
+        rates = [_check_rate(p, f"layer {l + 1}") for l, p in enumerate(dropout)]
+    layers = []
+    for l in range(1, L + 1):
+        kind = "softmax" if (l == L and output == "softmax") else "dense"
+        layers.append(("fc" if kind == "dense" else "softmax",
+                       {"n": int(spec_net[l]), "activation": output if l == L else hidden,
+                        "dropout": rates[l - 1]}))
+    return _build(int(spec_net[0]), layers, cost, dtype, dropout_mask, hidden)
+
+
+def _compile_layers(spec_net, hidden, cost, dtype, dropout_mask):
+    unknown = set(spec_net) - {"input", "layers"}
+    if unknown or "input" not in spec_net or "layers" not in spec_net:
+        raise NnsciError(f"net as a mapping needs exactly input and layers, got keys {sorted(spec_net)}")
+    inp = spec_net["input"]
+    if _is_int(inp) and inp > 0:
+        shape = int(inp)
+    elif (isinstance(inp, (list, tuple)) and len(inp) == 3 and all(_is_int(v) and v > 0 for v in inp)):
+        shape = tuple(int(v) for v in inp)
+    else:
+        raise NnsciError(f"net.input must be a positive int or [channels, height, width], got {inp!r}")
+    raw = spec_net["layers"]
+    if not isinstance(raw, list) or not raw:
+        raise NnsciError("net.layers must be a non-empty list")
+    layers = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise NnsciError(f"net.layers[{i}] must be a mapping with one key (fc, conv or softmax), got {entry!r}")
+        (kind, args), = entry.items()
+        if kind not in SPEC_KINDS:
+            raise NnsciError(f"net.layers[{i}]: unknown layer kind {kind!r}; choose fc, conv or softmax")
+        if not isinstance(args, dict):
+            raise NnsciError(f"net.layers[{i}] ({kind}) needs a mapping of settings, got {args!r}")
+        bad = set(args) - LAYER_KEYS[kind]
+        if bad:
+            raise NnsciError(f"net.layers[{i}] ({kind}): unknown key(s) {', '.join(sorted(bad))}; "
+                             f"known: {', '.join(sorted(LAYER_KEYS[kind]))}")
+        layers.append((kind, args))
+    return _build(shape, layers, cost, dtype, dropout_mask, hidden)
+
+
+def _build(shape, layers, cost, dtype, dropout_mask, hidden):
+    """Shapes, offsets and checks of each layer, in order."""
+    in_shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    out, pos = [], 0
+    cur = in_shape
+    L = len(layers)
+    for i, (kind, a) in enumerate(layers):
+        where = f"net.layers[{i}] ({kind})"
+        last = i == L - 1
+        act = a.get("activation", hidden)
+        if kind == "softmax":
+            if not last:
+                raise NnsciError(f"{where}: a softmax layer can only be the last layer")
+            act = "softmax"
+        elif act not in (OUTPUT_ACTIVATIONS if last else HIDDEN_ACTIVATIONS) or act == "softmax":
+            allowed = [x for x in (OUTPUT_ACTIVATIONS if last else HIDDEN_ACTIVATIONS) if x != "softmax"]
+            raise NnsciError(f"{where}: unknown activation {act!r}; choose one of {', '.join(allowed)}")
+        p = _check_rate(a.get("dropout", 0.0), where)
+        key = 0 if dropout_mask == "shared" else i + 1
+        if kind == "conv":
+            if last:
+                raise NnsciError(f"{where}: the last layer must be fc or softmax, not conv")
+            if len(cur) != 3:
+                raise NnsciError(f"{where}: a conv layer needs a [channels, height, width] input, but the "
+                                 f"previous layer gives {cur[0]} units")
+            for key_ in ("maps", "k"):
+                if not (_is_int(a.get(key_)) and a[key_] > 0):
+                    raise NnsciError(f"{where}: {key_} must be a positive integer, got {a.get(key_)!r}")
+            pool = a.get("pool", 2)
+            if not (_is_int(pool) and pool > 0):
+                raise NnsciError(f"{where}: pool must be a positive integer, got {pool!r}")
+            c, h, w = cur
+            k, maps = int(a["k"]), int(a["maps"])
+            if k > h or k > w:
+                raise NnsciError(f"{where}: filter {k}x{k} is larger than its {h}x{w} input")
+            hc, wc = h - k + 1, w - k + 1
+            if hc % pool or wc % pool:
+                raise NnsciError(f"{where}: pool {pool} does not divide the {hc}x{wc} map")
+            o_shape = (maps, hc // pool, wc // pool)
+            w_shape = (maps, c, k, k)
+            ly = Layer("convpool", cur, o_shape, act, 0.0, w_shape, pos, pos + int(np.prod(w_shape)),
+                       k=k, pool=int(pool), mask_key=key)
+        else:
+            n = a.get("n")
+            if not (_is_int(n) and n > 0):
+                raise NnsciError(f"{where}: n must be a positive integer, got {n!r}")
+            n_in = int(np.prod(cur))
+            w_shape = (int(n), n_in)
+            ly = Layer("dense" if kind == "fc" else "softmax", cur, (int(n),), act, p, w_shape, pos,
+                       pos + int(np.prod(w_shape)), mask_key=key)
+        if kind == "conv" and a.get("dropout"):
+            raise NnsciError(f"{where}: no dropout on a conv layer's input (network3.py has none)")
+        out.append(ly)
+        pos = ly.b_off + ly.n_biases
+        cur = ly.out_shape
+    last_act = out[-1].activation
+    if last_act not in COST_OUTPUTS[cost]:
+        raise NnsciError(f"cost {cost!r} needs a {' or '.join(COST_OUTPUTS[cost])} output layer, "
+                         f"not {last_act!r}")
+    return Plan(in_shape, tuple(out), cost, dtype, pos, dropout_mask, hidden)
+
+
+def plan_from_json(text: str, dtype: str) -> Plan:
+    d = json.loads(text)
+    return compile_net({"input": d["input"], "layers": d["layers"]}, cost=d["cost"], dtype=dtype,
+                       dropout_mask=d.get("dropout_mask", "per_layer"))
+
+
+def layer_dict(ly: Layer) -> dict:
+    return asdict(ly)
