@@ -35,7 +35,7 @@ SCRIPT = textwrap.dedent("""
         "cost": "log_likelihood", "init": "network3", "eta": 0.1, "lmbda": 0.1, "epochs": 6, "mini_batch": 10,
         "train": {"set": "training", "size": 500}, "eval": {"set": "validation", "size": 200},
         "test": {"set": "test", "size": 200}, "monitors": ["training_cost", "evaluation_accuracy"],
-        "options": {"l2": "penalty", "momentum": 0.3}}, "RUN")
+        "options": {"l2": "penalty", "momentum": 0.3}, "dtype": "float64"}, "RUN")
     seed = np.random.SeedSequence(5, spawn_key=(1,))
     train_one("RUN", spec, OurStreams(seed), DataStore({"mnist": mnist}), "cpu", out / "runs", {"root": 5})
 """).replace("RUN", RUN)

@@ -290,11 +290,11 @@ THREADS_SCRIPT = textwrap.dedent("""
     import hashlib, json, numpy as np
     from nnsci.engine import Dataset, Network, OurStreams, Options, sgd
     rng = np.random.default_rng(0)
-    data = Dataset.classification(rng.random((200, 196)).astype(np.float32), rng.integers(0, 10, 200), 10, "float32")
+    data = Dataset.classification(rng.random((200, 196)).astype(np.float64), rng.integers(0, 10, 200), 10, "float64")
     spec = {"input": [1, 14, 14], "layers": [{"conv": {"maps": 6, "k": 3, "pool": 2, "activation": "relu"}},
             {"conv": {"maps": 5, "k": 2, "pool": 1, "activation": "tanh"}},
             {"fc": {"n": 30, "activation": "relu", "dropout": 0.5}}, {"softmax": {"n": 10, "dropout": 0.5}}]}
-    net = Network(spec, cost="log_likelihood", dtype="float32")
+    net = Network(spec, cost="log_likelihood", dtype="float64")
     st = OurStreams(np.random.SeedSequence(7))
     net.initialize("network3", st.normal)
     h = sgd(net, data, 2, 10, 0.1, st, evaluation=data,
@@ -306,6 +306,8 @@ THREADS_SCRIPT = textwrap.dedent("""
 
 
 def test_conv_net_with_dropout_is_bit_identical_on_1_and_2_threads():
+    """(float64, as every conv test here, so that CI compiles the plan kernels for one dtype; the
+    parallel loops are the same code in float32.)"""
     outs = []
     for threads in ("1", "2"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
@@ -326,10 +328,10 @@ def test_small_conv_net_learns_mnist(mnist_npz):
     from nnsci.data.mnist import load_mnist, to_float
 
     d = load_mnist(mnist_npz)
-    train = Dataset.classification(to_float(d["training_x"][:2000], "float32"), d["training_y"][:2000], 10, "float32")
-    val = Dataset.classification(to_float(d["validation_x"][:1000], "float32"), d["validation_y"][:1000], 10, "float32")
+    train = Dataset.classification(to_float(d["training_x"][:2000], "float64"), d["training_y"][:2000], 10, "float64")
+    val = Dataset.classification(to_float(d["validation_x"][:1000], "float64"), d["validation_y"][:1000], 10, "float64")
     spec = conv_spec((1, 28, 28), [{"conv": {"maps": 20, "k": 5, "pool": 2}}, {"fc": {"n": 100}}, {"softmax": {"n": 10}}])
-    net = Network(spec, cost="log_likelihood", dtype="float32")
+    net = Network(spec, cost="log_likelihood", dtype="float64")
     st = OurStreams(np.random.SeedSequence(2026))
     net.initialize("network3", st.normal)
     h = sgd(net, train, 3, 10, 0.1, st, evaluation=val,
@@ -337,3 +339,28 @@ def test_small_conv_net_learns_mnist(mnist_npz):
     print("validation accuracy per epoch:", h.evaluation_accuracy)
     acc = h.evaluation_accuracy
     assert acc[-1] > 450 and acc[0] < acc[1] < acc[2]
+
+
+def test_save_and_load_a_conv_net(tmp_path):
+    """The engine saves the plan with the weights: a network loads back from the file alone or from
+    its spec, with equal parameters and outputs; a compact network keeps the chapters 1-5 layout."""
+    from nnsci.engine import load_network
+
+    spec = conv_spec((1, 8, 8), [{"conv": {"maps": 3, "k": 3, "pool": 2, "activation": "relu"}},
+                                 {"fc": {"n": 5, "activation": "tanh", "dropout": 0.5}}, {"softmax": {"n": 3, "dropout": 0.5}}])
+    net = Network(spec, cost="log_likelihood", dtype="float64")
+    net.params[:] = np.random.default_rng(1).normal(size=net.n_params)
+    net.save(tmp_path / "w.npz")
+    x = np.random.default_rng(2).random((4, 64))
+    for other in (load_network(tmp_path / "w.npz"),
+                  load_network(tmp_path / "w.npz", {"net": spec, "cost": "log_likelihood", "dtype": "float64"})):
+        assert other.plan == net.plan
+        np.testing.assert_array_equal(other.params, net.params)
+        np.testing.assert_array_equal(feedforward(other, x), feedforward(net, x))
+    dense = Network([6, 4, 2], "tanh", "softmax", "log_likelihood", "float64")
+    dense.save(tmp_path / "d.npz")
+    with np.load(tmp_path / "d.npz") as z:
+        assert sorted(z.files) == ["W1", "W2", "b1", "b2", "cost", "hidden", "output", "sizes"]
+    assert load_network(tmp_path / "d.npz").plan == dense.plan
+    with pytest.raises(NnsciError, match="not a weights file"):
+        load_network(tmp_path / "d.npz", {"net": [6, 5, 2], "output": "softmax", "cost": "log_likelihood"})

@@ -69,13 +69,6 @@ class History:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def Workspace(net: Network, m_max: int):
-    """Buffers for one network and batch size (the CPU backend's)."""
-    from .cpu.backend import Workspace as _W
-
-    return _W(net, m_max)
-
-
 def _check_data(net: Network, data: Dataset, what: str):
     if data.x.ndim != 2 or data.x.shape[1] != net.sizes[0]:
         raise NnsciError(f"{what}: inputs have shape {data.x.shape}, the network expects (N, {net.sizes[0]})")

@@ -236,7 +236,7 @@ def _bp2_finish(dp, zp, ap, act, m, p, train, seed, epoch, ids, key):
 
 # -- the plan ------------------------------------------------------------------------------------
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _conv_views(params, T, l, sizes, u_off, buf_a, buf_b, CV, m_max, m):
     """The views of a ConvPool layer: its input block in buf_a (m, C, H, Wd), its output block in
     buf_b (m, M, hp, wp), its weights (M, C k k), biases, pre-pooling buffer (m, M, hc*wc) and
@@ -256,7 +256,7 @@ def _conv_views(params, T, l, sizes, u_off, buf_a, buf_b, CV, m_max, m):
     return x, y, W, b, cv, pt
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _dense_views(params, T, l):
     n_out, n_in = T[l, F_MAPS], T[l, F_C]
     W = params[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((n_out, n_in))
