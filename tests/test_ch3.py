@@ -220,3 +220,11 @@ def test_eta_threshold_procedure_on_synthetic_costs(tmp_path):
                 _write_run(tmp_path, rid, {}, 50000, 0, [], tc=tc)
     order, refined, use, _ = ch3.eta_threshold(str(tmp_path), scale)
     assert (order, refined, use) == (0.1, 0.5, 0.25)
+    # the search climbs and stops at the first eta whose cost does not fall: a larger eta that
+    # happens to fall again (a huge first-epoch cost falling back) is never reached
+    import shutil
+
+    for rid in run_ids("ch3.eta_threshold.eta10.0", scale):
+        shutil.rmtree(tmp_path / "runs" / rid)
+        _write_run(tmp_path, rid, {}, 50000, 0, [], tc=[9.0, 5.0, 4.0])
+    assert ch3.eta_threshold(str(tmp_path), scale)[:3] == (0.1, 0.5, 0.25)

@@ -124,14 +124,23 @@ def cost_falls(results, scale, eta):
 
 
 def eta_threshold(results, scale):
-    """The book's threshold procedure: the largest power of 10 at which the training cost falls in the
-    first epochs (its order), refined to the largest of 1, 2, 5 times that which still falls; use
-    half of it. Returns (order, refined, use, a sentence of what fell)."""
+    """The book's threshold procedure: raise eta by powers of 10 while the training cost still falls in
+    the first epochs; the last that falls is the threshold's order. Then raise it within that decade
+    (1, 2, 5 times the order) while the cost still falls: the refined threshold; use half of it.
+    Returns (order, refined, use, a sentence of what fell)."""
     falls = {e * k: cost_falls(results, scale, round(e * k, 10)) for e in THRESHOLD_DECADES for k in THRESHOLD_STEPS
              if round(e * k, 10) <= THRESHOLD_DECADES[-1]}
-    falling = [e for e in THRESHOLD_DECADES if falls[e]]
-    order = falling[-1] if falling else THRESHOLD_DECADES[0]
-    refined = max([round(order * k, 10) for k in THRESHOLD_STEPS if falls.get(order * k)] or [order])
+    def last_falling(ladder):
+        """Climb ``ladder`` while the cost falls: the last rung that fell (the first rung if none)."""
+        last = ladder[0]
+        for eta in ladder:
+            if not falls.get(eta):
+                break
+            last = eta
+        return last
+
+    order = last_falling(THRESHOLD_DECADES)
+    refined = round(last_falling([order * k for k in THRESHOLD_STEPS if order * k in falls]), 10)
     text = ", ".join(f"{e:g}: {'falls' if f else 'does not fall'}" for e, f in sorted(falls.items()))
     return order, refined, refined / 2, text
 
