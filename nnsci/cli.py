@@ -64,7 +64,8 @@ def cmd_table(a):
 
 
 # Intermediate data that several figures and tables read (computed once by its own rule).
-CURVES = {"ch3.more_data": ("nnsci.experiments.ch3_runs", "write_more_data_curves")}
+CURVES = {"ch3.more_data": ("nnsci.experiments.ch3_runs", "write_more_data_curves"),
+          "ch6.ensemble": ("nnsci.experiments.ch6", "write_ensemble_predictions")}
 
 
 def cmd_curves(a):

@@ -160,6 +160,11 @@ class Scale:
     gif_frames_max: int | None = None
     gradient_check_examples_max: int | None = None
     gradient_check_params_max: int | None = None
+    convnet_train_size_max: int | None = None
+    convnet_eval_size_max: int | None = None
+    convnet_epochs_max: int | None = None
+    sweep_points_max: int | None = None
+    sweep_seeds_max: int | None = None
 
     @classmethod
     def from_mapping(cls, data: dict, name: str | None = None, source="scale") -> "Scale":
@@ -186,12 +191,46 @@ class Scale:
     def _cap(n, cap):
         return min(int(n), int(cap)) if cap else int(n)
 
-    def size(self, size: int | None, kind: str = "train") -> int | None:
-        """A data set's size: ``size`` (None: all of it) capped by train_/eval_size_max."""
-        cap = self.train_size_max if kind == "train" else self.eval_size_max
+    def size(self, size: int | None, kind: str = "train", convnet: bool = False) -> int | None:
+        """A data set's size: ``size`` (None: all of it) capped by train_/eval_size_max, or for a
+        net given layer by layer (chapter 6's, ``convnet``) by convnet_train_/eval_size_max where
+        set. ``kind="expanded"``: chapter 6's expanded training set, capped at five times the
+        training cap, so that expansion still means more data."""
+        train_cap = (self.convnet_train_size_max if convnet and self.convnet_train_size_max
+                     else self.train_size_max)
+        if kind == "train":
+            cap = train_cap
+        elif kind == "expanded":
+            cap = 5 * int(train_cap) if train_cap else None
+        else:
+            cap = (self.convnet_eval_size_max if convnet and self.convnet_eval_size_max
+                   else self.eval_size_max)
         if not cap:
             return size
         return min(int(size), int(cap)) if size else int(cap)
+
+    def net_epochs(self, n: int, convnet: bool = False) -> int:
+        """:meth:`epochs`, then for a net given layer by layer at most convnet_epochs_max."""
+        e = self.epochs(n)
+        if convnet and self.convnet_epochs_max:
+            e = min(e, int(self.convnet_epochs_max))
+        return e
+
+    def sweep_seeds(self, n: int) -> int:
+        """Seeds of one point of a hyper-parameter sweep (chapter 6's lambda sweeps)."""
+        return self._cap(self.seeds(n), self.sweep_seeds_max)
+
+    def sweep_points(self, values) -> list:
+        """The points of a sweep this scale trains: all, or sweep_points_max of them spread
+        evenly, the first and the last kept (ci: two lambda values, the ends)."""
+        values = list(values)
+        k = self.sweep_points_max
+        if not k or k >= len(values):
+            return values
+        if k == 1:
+            return values[:1]
+        idx = sorted({round(i * (len(values) - 1) / (k - 1)) for i in range(k)})
+        return [values[i] for i in idx]
 
     def seeds(self, n: int) -> int:
         return self._cap(n, self.seeds_max)

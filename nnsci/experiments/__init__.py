@@ -15,7 +15,9 @@ from ..errors import NnsciError
 def n_seeds(spec: dict, scale) -> int:
     from ..config import as_scale
 
-    return as_scale(scale).seeds(int(spec.get("seeds", 1)))
+    scale = as_scale(scale)
+    n = int(spec.get("seeds", 1))
+    return scale.sweep_seeds(n) if spec.get("sweep") else scale.seeds(n)
 
 
 def run_ids(experiment: str, scale: dict) -> list[str]:
@@ -73,6 +75,8 @@ def training_families(scale, chapter: str | None = None) -> dict[str, list[str]]
     for exp, spec in load_experiments(chapter).items():
         if not isinstance(spec, dict) or "family" not in spec:
             continue
+        if spec.get("sweep") and exp not in sweep_experiments(spec["sweep"], scale):
+            continue
         key = f"{exp.split('.', 1)[0]}.{spec['family']}"
         if spec.get("family_distinct_size"):
             eff = scale.size((spec.get("train") or {}).get("size"), "train")
@@ -101,3 +105,15 @@ def family_jobs(scale, chapter: str | None = None) -> dict[str, dict]:
             files += [f"results/runs/{r}/{f}" for r in ids for f in ("metrics.json", "weights.npz", "provenance.json")]
         jobs[fam] = {"args": args, "files": files}
     return jobs
+
+
+def sweep_experiments(sweep: str, scale) -> list[str]:
+    """The experiments of one hyper-parameter sweep (the run-spec key ``sweep``, chapter 6's lambda
+    sweeps) that this scale trains, in file order (Scale.sweep_points: ci keeps the two ends)."""
+    from ..config import as_scale
+
+    chapter = sweep.split(".", 1)[0]
+    members = [e for e, s in load_experiments(chapter).items() if isinstance(s, dict) and s.get("sweep") == sweep]
+    if not members:
+        raise NnsciError(f"unknown sweep {sweep!r}: no experiment has sweep: {sweep}")
+    return as_scale(scale).sweep_points(members)

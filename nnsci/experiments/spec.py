@@ -90,16 +90,20 @@ def validate(spec: dict, run_id: str) -> dict:
 
 
 def scaled(spec: dict, scale) -> dict:
-    """The spec with the scale's numbers applied (epochs, data sizes)."""
+    """The spec with the scale's numbers applied (epochs, data sizes; for a net given layer by
+    layer, chapter 6's, the scale's convnet caps; the expanded set five times the training cap)."""
     from ..config import as_scale
 
     scale = as_scale(scale)
     out = copy.deepcopy(spec)
-    out["epochs"] = scale.epochs(out["epochs"])
+    convnet = isinstance(out.get("net"), dict)   # given layer by layer (chapter 6): the convnet caps
+    out["epochs"] = scale.net_epochs(out["epochs"], convnet)
     for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval"), ("test", "eval")):
         ref = out.get(key)
         if ref is not None:
-            size = scale.size(ref.get("size"), kind)
+            if key == "train" and ref.get("set") == "expanded":
+                kind = "expanded"
+            size = scale.size(ref.get("size"), kind, convnet)
             if size is not None:
                 ref["size"] = size
     return out
