@@ -36,6 +36,9 @@ rule ch6_digits:
         "logs/ch6/figures/digits.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci figure ch6.digits --out {output} --input mnist={input.mnist} --scale {params.scale} > {log} 2>&1"
 
@@ -53,6 +56,9 @@ rule ch6_ensemble_predictions:
         "logs/ch6/ensemble_predictions.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci curves ch6.ensemble --out {output} --input mnist={input.mnist} --scale {params.scale} > {log} 2>&1"
 
@@ -68,6 +74,9 @@ rule ch6_ensemble_errors:
         "logs/ch6/figures/ensemble_errors.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci figure ch6.ensemble_errors --out {output} --input predictions={input}"
         " --scale {params.scale} > {log} 2>&1"
@@ -87,6 +96,9 @@ rule ch6_filters:
         layer="0|1",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci figure ch6.net_full_layer_{wildcards.layer} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -104,6 +116,9 @@ rule ch6_run_figure:
         name="|".join(CH6_RUN_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch6.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -119,6 +134,9 @@ rule ch6_plan_figure:
         name="|".join(CH6_PLAN_FIGURES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("figure"),
     shell:
         "nnsci figure ch6.{wildcards.name} --out {output} --scale {params.scale} > {log} 2>&1"
 
@@ -138,6 +156,9 @@ rule ch6_run_table:
         name="|".join(CH6_RUN_TABLES),
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch6.{wildcards.name} --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
@@ -156,6 +177,9 @@ rule ch6_ensemble_table:
         "logs/ch6/tables/ensemble.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch6.ensemble --out {output.md} --metrics {output.metrics} --input predictions={input}"
         " --scale {params.scale} > {log} 2>&1"
@@ -172,6 +196,9 @@ rule ch6_arithmetic_table:
         "logs/ch6/tables/arithmetic.log",
     params:
         scale=SCALE,
+    threads: 1
+    resources:
+        **job_resources("table"),
     shell:
         "nnsci table ch6.arithmetic --out {output.md} --metrics {output.metrics}"
         " --scale {params.scale} > {log} 2>&1"
