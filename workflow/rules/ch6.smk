@@ -38,7 +38,7 @@ rule ch6_digits:
         scale=SCALE,
     threads: 1
     resources:
-        **job_resources("table"),
+        **job_resources("figure"),
     shell:
         "nnsci figure ch6.digits --out {output} --input mnist={input.mnist} --scale {params.scale} > {log} 2>&1"
 
@@ -76,7 +76,7 @@ rule ch6_ensemble_errors:
         scale=SCALE,
     threads: 1
     resources:
-        **job_resources("table"),
+        **job_resources("figure"),
     shell:
         "nnsci figure ch6.ensemble_errors --out {output} --input predictions={input}"
         " --scale {params.scale} > {log} 2>&1"
@@ -98,7 +98,7 @@ rule ch6_filters:
         scale=SCALE,
     threads: 1
     resources:
-        **job_resources("table"),
+        **job_resources("figure"),
     shell:
         "nnsci figure ch6.net_full_layer_{wildcards.layer} --out {output} --scale {params.scale} > {log} 2>&1"
 
