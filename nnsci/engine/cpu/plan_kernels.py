@@ -14,18 +14,22 @@ kernel): ``conv[f, y, x] = sum_{c,u,v} in[c, y+u, x+v] W[f, c, k-1-u, k-1-v]``
 (see :mod:`nnsci.engine.plan`). Max-pooling backpropagates by Theano's rule:
 every input equal to its window's maximum receives the window's gradient.
 
-Determinism: the parallel loops (``prange``, in the ConvPool kernels only) run over
-independent outputs only (an example in the forward pass and in dC/d(input), an (example, map)
-pair in the routing through the max, a map for the weight and bias gradients); each output's
-sum runs in one fixed order (examples in mini-batch order), so results do not depend on the
-number of threads. Dense layers and the update run on one thread."""
+Determinism: every output's sum runs in one fixed order (examples in mini-batch order). The
+ConvPool loops are written over independent outputs (an example in the forward pass and in
+dC/d(input), an (example, map) pair in the routing through the max, a map for the weight and
+bias gradients), but they run on one thread (``prange`` is ``range`` here): numba's cache cannot
+hold a compiled function that calls a ``parallel=True`` one (``nnsci curves ch6.ensemble``,
+loading ``evaluate_plan`` from the cache that a training job had written, crashed with a
+segmentation fault). Dense layers and the update run on one thread as well."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+prange = range   # see the module docstring: no parallel=True kernel may sit under a cached caller
 
 from ..functions import LOG_LIKELIHOOD, QUADRATIC, activate, activate_prime, cost_term, nan_to_num
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
@@ -45,7 +49,7 @@ from .kernels import forward as dense_forward
 # and the backward loops skip the zeros.
 
 
-@njit(cache=True, parallel=True, fastmath=FM)
+@njit(cache=True, fastmath=FM)
 def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
     """For each example i: pt[i] = its flipped patches, cv[i, f, p] = W[f] . pt[i, p],
     z = max-pool(cv) + b[f], a = act(z). x: (m, C, H, Wd); W: (M, R = C k k); cv: (m, M, hc*wc);
@@ -108,7 +112,7 @@ def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
                     a[i, f, pp, qq] = activate(zz, act)
 
 
-@njit(cache=True, parallel=True, fastmath=FM)
+@njit(cache=True, fastmath=FM)
 def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
     """Given dz = dC/dz of the pooled outputs (m, M, hp, wp): route it through the max into
     g (m, M, hc*wc) (every input equal to its window's max gets it: Theano's rule), add the
