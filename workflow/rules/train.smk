@@ -55,7 +55,7 @@ for _family, _job in nnsci.experiments.family_jobs(SCALE_SPEC).items():
             opts=RUN_OPTS,
         threads: config["threads"]
         benchmark:
-            f"benchmarks/runs/family.{_family}.tsv"
+            f"benchmarks/runs/{_family}.family.tsv"
         resources:
             **job_resources("train_family"),
         shell:
