@@ -340,6 +340,32 @@ def gradient_sum(params, w_off, b_off, sizes, hidden, output, cost, X, T, rows, 
         start += m
 
 
+@njit(cache=True)
+def _score_rows(aL, start, T, labels, cost, out_act, per_cost, per_correct):
+    """Record, for rows start.. of a chunk whose outputs are aL, each output, its cost C_x and
+    whether argmax(a) == label (the first maximum on ties)."""
+    m, nL = aL.shape
+    for i in range(m):
+        r = start + i
+        best = 0
+        for j in range(nL):
+            out_act[r, j] = aL[i, j]
+            if aL[i, j] > aL[i, best]:
+                best = j
+        per_correct[r] = 1 if best == labels[r] else 0
+        if cost == LOG_LIKELIHOOD:
+            y = 0
+            for j in range(nL):
+                if T[r, j] > T[r, y]:
+                    y = j
+            per_cost[r] = nan_to_num(-math.log(aL[i, y]))
+        else:
+            s = 0.0
+            for j in range(nL):
+                s += cost_term(aL[i, j], T[r, j], cost)
+            per_cost[r] = s
+
+
 @njit(cache=True, parallel=True)
 def evaluate(params, w_off, b_off, sizes, hidden, output, cost, X, T, labels, u_off, chunk,
              dropout, out_act, per_cost, per_correct):
@@ -366,23 +392,4 @@ def evaluate(params, w_off, b_off, sizes, hidden, output, cost, X, T, labels, u_
                 A0[i, k] = X[start + i, k]
         forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, chunk, m,
                 dropout, False, 0, 0, ids)
-        aL = _block(A, chunk * u_off[L], m, nL)
-        for i in range(m):
-            r = start + i
-            best = 0
-            for j in range(nL):
-                out_act[r, j] = aL[i, j]
-                if aL[i, j] > aL[i, best]:
-                    best = j
-            per_correct[r] = 1 if best == labels[r] else 0
-            if cost == LOG_LIKELIHOOD:
-                y = 0
-                for j in range(nL):
-                    if T[r, j] > T[r, y]:
-                        y = j
-                per_cost[r] = nan_to_num(-math.log(aL[i, y]))
-            else:
-                s = 0.0
-                for j in range(nL):
-                    s += cost_term(aL[i, j], T[r, j], cost)
-                per_cost[r] = s
+        _score_rows(_block(A, chunk * u_off[L], m, nL), start, T, labels, cost, out_act, per_cost, per_correct)

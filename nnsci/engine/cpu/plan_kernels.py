@@ -17,197 +17,22 @@ every input equal to its window's maximum receives the window's gradient.
 Determinism: every output's sum runs in one fixed order (examples in mini-batch order). The
 ConvPool loops are written over independent outputs (an example in the forward pass and in
 dC/d(input), an (example, map) pair in the routing through the max, a map for the weight and
-bias gradients), but they run on one thread (``prange`` is ``range`` here): numba's cache cannot
+bias gradients), but they run on one thread (``convpool.py``): numba's cache cannot
 hold a compiled function that calls a ``parallel=True`` one (``nnsci curves ch6.ensemble``,
 loading ``evaluate_plan`` from the cache that a training job had written, crashed with a
 segmentation fault). Dense layers and the update run on one thread as well."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-prange = range   # see the module docstring: no parallel=True kernel may sit under a cached caller
-
-from ..functions import LOG_LIKELIHOOD, QUADRATIC, activate, activate_prime, cost_term, nan_to_num
+from ..functions import QUADRATIC, activate_prime
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
                     F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
-from .kernels import FM, _activate_rows, _block, _dense, _outer_accumulate, dropout_factor
+from .convpool import conv_backward, conv_forward
+from .kernels import FM, _activate_rows, _score_rows, _block, _dense, _outer_accumulate, dropout_factor
 from .kernels import forward as dense_forward
-
-
-# -- ConvPool ------------------------------------------------------------------------------------
-# Per example, the input's k x k patches are copied into a matrix PT (im2col, one row per output
-# position p = y * wc + x, one column per r = (c, u, v)) in the flipped order
-# PT[p, (c, u, v)] = in[c, y + k-1-u, x + k-1-v], so that the true convolution is a dot product
-# with the filter as Theano stores it: conv[f, p] = sum_r W[f, r] PT[p, r]. Then
-# dC/dW[f, r] = sum_p dC/dconv[f, p] PT[p, r], and dC/d(input) scatters
-# sum_f dC/dconv[f, p] W[f, r] back through the same index map. Only a quarter of dC/dconv is
-# non-zero after 2 x 2 max-pooling (the inputs that were not a window's maximum get nothing),
-# and the backward loops skip the zeros.
-
-
-@njit(cache=True, fastmath=FM)
-def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
-    """For each example i: pt[i] = its flipped patches, cv[i, f, p] = W[f] . pt[i, p],
-    z = max-pool(cv) + b[f], a = act(z). x: (m, C, H, Wd); W: (M, R = C k k); cv: (m, M, hc*wc);
-    pt: (m, hc*wc, R); z, a: (m, M, hp, wp)."""
-    m, C = x.shape[0], x.shape[1]
-    M, R = W.shape[0], W.shape[1]
-    hp, wp = z.shape[2], z.shape[3]
-    hc, wc = x.shape[2] - k + 1, x.shape[3] - k + 1
-    P = hc * wc
-    for i in prange(m):
-        xi = x[i]
-        pi = pt[i]
-        for y in range(hc):
-            for xx in range(wc):
-                row = pi[y * wc + xx]
-                r = 0
-                for c in range(C):
-                    for u in range(k):
-                        src = xi[c, y + k - 1 - u]
-                        for v in range(k):
-                            row[r] = src[xx + k - 1 - v]
-                            r += 1
-        ci = cv[i]
-        p = 0
-        while p + 4 <= P:
-            a0, a1, a2, a3 = pi[p], pi[p + 1], pi[p + 2], pi[p + 3]
-            for f in range(M):
-                w = W[f]
-                s0 = s1 = s2 = s3 = 0.0
-                for r in range(R):
-                    wr = w[r]
-                    s0 += wr * a0[r]
-                    s1 += wr * a1[r]
-                    s2 += wr * a2[r]
-                    s3 += wr * a3[r]
-                ci[f, p] = s0
-                ci[f, p + 1] = s1
-                ci[f, p + 2] = s2
-                ci[f, p + 3] = s3
-            p += 4
-        while p < P:
-            a0 = pi[p]
-            for f in range(M):
-                w = W[f]
-                s0 = 0.0
-                for r in range(R):
-                    s0 += w[r] * a0[r]
-                ci[f, p] = s0
-            p += 1
-        for f in range(M):
-            cf = ci[f]
-            for pp in range(hp):
-                for qq in range(wp):
-                    top = cf[pp * pool * wc + qq * pool]
-                    for du in range(pool):
-                        for dv in range(pool):
-                            top = max(top, cf[(pp * pool + du) * wc + qq * pool + dv])
-                    zz = top + b[f]
-                    z[i, f, pp, qq] = zz
-                    a[i, f, pp, qq] = activate(zz, act)
-
-
-@njit(cache=True, fastmath=FM)
-def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
-    """Given dz = dC/dz of the pooled outputs (m, M, hp, wp): route it through the max into
-    g (m, M, hc*wc) (every input equal to its window's max gets it: Theano's rule), add the
-    mini-batch's summed dC/dW (M, R) and dC/db into gW, gb (examples in order), and, if need_dx,
-    write dC/d(input) into dx (m, C, H, Wd) (pt is overwritten then)."""
-    m, C = x.shape[0], x.shape[1]
-    M, R = W.shape[0], W.shape[1]
-    hp, wp = dz.shape[2], dz.shape[3]
-    hc, wc = x.shape[2] - k + 1, x.shape[3] - k + 1
-    P = hc * wc
-    for t in prange(m * M):
-        i = t // M
-        f = t - i * M
-        gi = g[i, f]
-        ci = cv[i, f]
-        for q in range(P):
-            gi[q] = 0.0
-        for pp in range(hp):
-            for qq in range(wp):
-                top = ci[pp * pool * wc + qq * pool]
-                for du in range(pool):
-                    for dv in range(pool):
-                        top = max(top, ci[(pp * pool + du) * wc + qq * pool + dv])
-                d = dz[i, f, pp, qq]
-                for du in range(pool):
-                    for dv in range(pool):
-                        q = (pp * pool + du) * wc + qq * pool + dv
-                        if ci[q] == top:
-                            gi[q] = d
-    for f in prange(M):
-        gw = gW[f]
-        nz = np.empty(P, dtype=np.int64)
-        for i in range(m):
-            s = 0.0
-            for pp in range(hp):
-                for qq in range(wp):
-                    s += dz[i, f, pp, qq]
-            gb[f] += s
-            gi = g[i, f]
-            pi = pt[i]
-            n = 0
-            for q in range(P):
-                if gi[q] != 0.0:
-                    nz[n] = q
-                    n += 1
-            j = 0
-            while j + 4 <= n:
-                q0, q1, q2, q3 = nz[j], nz[j + 1], nz[j + 2], nz[j + 3]
-                d0, d1, d2, d3 = gi[q0], gi[q1], gi[q2], gi[q3]
-                a0, a1, a2, a3 = pi[q0], pi[q1], pi[q2], pi[q3]
-                for r in range(R):
-                    gw[r] += d0 * a0[r] + d1 * a1[r] + d2 * a2[r] + d3 * a3[r]
-                j += 4
-            while j < n:
-                q0 = nz[j]
-                d0 = gi[q0]
-                a0 = pi[q0]
-                for r in range(R):
-                    gw[r] += d0 * a0[r]
-                j += 1
-    if need_dx:
-        for i in prange(m):
-            pi = pt[i]
-            for q in range(P):
-                row = pi[q]
-                for r in range(R):
-                    row[r] = 0.0
-                for f in range(M):
-                    d = g[i, f, q]
-                    if d != 0.0:
-                        w = W[f]
-                        for r in range(R):
-                            row[r] += d * w[r]
-            di = dx[i]
-            for c in range(C):
-                for y in range(x.shape[2]):
-                    for xx in range(x.shape[3]):
-                        di[c, y, xx] = 0.0
-            for y in range(hc):
-                for xx in range(wc):
-                    row = pi[y * wc + xx]
-                    r = 0
-                    for c in range(C):
-                        for u in range(k):
-                            dst = di[c, y + k - 1 - u]
-                            for v in range(k):
-                                dst[xx + k - 1 - v] += row[r]
-                                r += 1
-
-
-# -- dense layers ------------------------------------------------------------------------------------
-# The plan's dense layers use the dense engine's forward and nabla-W kernels (:func:`.kernels._dense`,
-# :func:`.kernels._outer_accumulate`) and a BP2 that reads each weight once per mini-batch. They run
-# on one thread: measured on this machine, numba's parallel loops over output blocks vectorised
-# worse than these serial loops (bench/README.md).
 
 
 @njit(cache=True, fastmath=FM)
@@ -439,8 +264,8 @@ def gradient_sum_plan(params, T, sizes, u_off, cost, X, Tg, rows, m_max, A, Z, M
 @njit(cache=True)
 def evaluate_plan(params, T, sizes, u_off, cost, X, Tg, labels, chunk, dropout, A, Z, M, CV,
                   out_act, per_cost, per_correct):
-    """Forward every row of X in chunks (the ConvPool kernels run in parallel inside) and record
-    each row's output, cost C_x and whether argmax(a) == label (the first maximum on ties)."""
+    """Forward every row of X in chunks and record each row's output, cost C_x and whether
+    argmax(a) == label (the first maximum on ties)."""
     n = X.shape[0]
     L = sizes.shape[0] - 1
     nL = sizes[L]
@@ -454,26 +279,7 @@ def evaluate_plan(params, T, sizes, u_off, cost, X, Tg, labels, chunk, dropout, 
             for k in range(X.shape[1]):
                 A0[i, k] = X[start + i, k]
         forward_plan(params, T, sizes, u_off, A, Z, M, CV, chunk, m, dropout, False, 0, 0, ids)
-        aL = _block(A, chunk * u_off[L], m, nL)
-        for i in range(m):
-            r = start + i
-            best = 0
-            for j in range(nL):
-                out_act[r, j] = aL[i, j]
-                if aL[i, j] > aL[i, best]:
-                    best = j
-            per_correct[r] = 1 if best == labels[r] else 0
-            if cost == LOG_LIKELIHOOD:
-                y = 0
-                for j in range(nL):
-                    if Tg[r, j] > Tg[r, y]:
-                        y = j
-                per_cost[r] = nan_to_num(-math.log(aL[i, y]))
-            else:
-                s = 0.0
-                for j in range(nL):
-                    s += cost_term(aL[i, j], Tg[r, j], cost)
-                per_cost[r] = s
+        _score_rows(_block(A, chunk * u_off[L], m, nL), start, Tg, labels, cost, out_act, per_cost, per_correct)
         start += m
 
 
