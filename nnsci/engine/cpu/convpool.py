@@ -24,66 +24,107 @@ from .kernels import FM
 
 
 @njit(cache=True, fastmath=FM)
+def _im2col(xi, pi, k):
+    """pi[y * wc + x, (c, u, v)] = xi[c, y + k-1-u, x + k-1-v]: one example's flipped patches."""
+    C = xi.shape[0]
+    hc, wc = xi.shape[1] - k + 1, xi.shape[2] - k + 1
+    for y in range(hc):
+        for xx in range(wc):
+            row = pi[y * wc + xx]
+            r = 0
+            for c in range(C):
+                for u in range(k):
+                    src = xi[c, y + k - 1 - u]
+                    for v in range(k):
+                        row[r] = src[xx + k - 1 - v]
+                        r += 1
+
+
+@njit(cache=True, fastmath=FM)
+def _pool_activate(cf, bf, zf, af, act, pool, wc):
+    """One map: z = max over each pool x pool window of the convolution cf (flat, rows of wc)
+    plus the bias, a = act(z)."""
+    hp, wp = zf.shape
+    for pp in range(hp):
+        for qq in range(wp):
+            top = cf[pp * pool * wc + qq * pool]
+            for du in range(pool):
+                for dv in range(pool):
+                    top = max(top, cf[(pp * pool + du) * wc + qq * pool + dv])
+            zz = top + bf
+            zf[pp, qq] = zz
+            af[pp, qq] = activate(zz, act)
+
+
+@njit(cache=True, fastmath=FM)
 def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
     """For each example i: pt[i] = its flipped patches, cv[i, f, p] = W[f] . pt[i, p],
     z = max-pool(cv) + b[f], a = act(z). x: (m, C, H, Wd); W: (M, R = C k k); cv: (m, M, hc*wc);
-    pt: (m, hc*wc, R); z, a: (m, M, hp, wp)."""
-    m, C = x.shape[0], x.shape[1]
+    pt: (m, hc*wc, R); z, a: (m, M, hp, wp).
+
+    Each dot product W[f] . pt[i, p] is summed over r = 0, 1, ..., R-1 in that order, in float64
+    (then rounded to cv's type). The loops are arranged so that the innermost one runs over the
+    maps f, which are independent: each step multiplies one patch value by a row of the
+    transposed filters WT[r] and adds it into M separate sums (four positions at a time share
+    each load of WT[r]), so the compiler vectorises it without reordering any sum."""
+    m = x.shape[0]
     M, R = W.shape[0], W.shape[1]
-    hp, wp = z.shape[2], z.shape[3]
-    hc, wc = x.shape[2] - k + 1, x.shape[3] - k + 1
-    P = hc * wc
+    wc = x.shape[3] - k + 1
+    P = cv.shape[2]
+    WT = np.empty((R, M), dtype=W.dtype)
+    for f in range(M):
+        for r in range(R):
+            WT[r, f] = W[f, r]
+    acc = np.empty((4, M), dtype=np.float64)
+    s0, s1, s2, s3 = acc[0], acc[1], acc[2], acc[3]
     for i in range(m):
-        xi = x[i]
         pi = pt[i]
-        for y in range(hc):
-            for xx in range(wc):
-                row = pi[y * wc + xx]
-                r = 0
-                for c in range(C):
-                    for u in range(k):
-                        src = xi[c, y + k - 1 - u]
-                        for v in range(k):
-                            row[r] = src[xx + k - 1 - v]
-                            r += 1
+        _im2col(x[i], pi, k)
         ci = cv[i]
         p = 0
-        while p + 4 <= P:
-            a0, a1, a2, a3 = pi[p], pi[p + 1], pi[p + 2], pi[p + 3]
-            for f in range(M):
-                w = W[f]
-                s0 = s1 = s2 = s3 = 0.0
-                for r in range(R):
-                    wr = w[r]
-                    s0 += wr * a0[r]
-                    s1 += wr * a1[r]
-                    s2 += wr * a2[r]
-                    s3 += wr * a3[r]
-                ci[f, p] = s0
-                ci[f, p + 1] = s1
-                ci[f, p + 2] = s2
-                ci[f, p + 3] = s3
-            p += 4
         while p < P:
-            a0 = pi[p]
+            n = min(4, P - p)
+            a0, a1, a2, a3 = pi[p], pi[p + 1 if n > 1 else p], pi[p + 2 if n > 2 else p], pi[p + 3 if n > 3 else p]
+            acc[:] = 0.0
+            for r in range(R):
+                wt = WT[r]
+                x0, x1, x2, x3 = a0[r], a1[r], a2[r], a3[r]
+                for f in range(M):
+                    wf = wt[f]
+                    s0[f] += wf * x0
+                    s1[f] += wf * x1
+                    s2[f] += wf * x2
+                    s3[f] += wf * x3
             for f in range(M):
-                w = W[f]
-                s0 = 0.0
-                for r in range(R):
-                    s0 += w[r] * a0[r]
-                ci[f, p] = s0
-            p += 1
+                for j in range(n):
+                    ci[f, p + j] = acc[j, f]
+            p += n
         for f in range(M):
-            cf = ci[f]
-            for pp in range(hp):
-                for qq in range(wp):
-                    top = cf[pp * pool * wc + qq * pool]
-                    for du in range(pool):
-                        for dv in range(pool):
-                            top = max(top, cf[(pp * pool + du) * wc + qq * pool + dv])
-                    zz = top + b[f]
-                    z[i, f, pp, qq] = zz
-                    a[i, f, pp, qq] = activate(zz, act)
+            _pool_activate(ci[f], b[f], z[i, f], a[i, f], act, pool, wc)
+
+
+@njit(cache=True, fastmath=FM)
+def _route_max(cf, df, gf, pool, wc):
+    """One map: gf[q] = dz of q's window where cv[q] equals the window's maximum, else 0
+    (Theano's rule: a tie sends the gradient to every maximal input). Written without branches
+    (a select), which matters: which input is the maximum is close to random."""
+    hp, wp = df.shape
+    zero = np.zeros(1, gf.dtype)[0]
+    if hp * pool * wc != gf.shape[0] or wp * pool != wc:
+        for q in range(gf.shape[0]):
+            gf[q] = zero
+    for pp in range(hp):
+        for qq in range(wp):
+            q0 = pp * pool * wc + qq * pool
+            top = cf[q0]
+            for du in range(pool):
+                for dv in range(pool):
+                    top = max(top, cf[q0 + du * wc + dv])
+            d = df[pp, qq]
+            for du in range(pool):
+                for dv in range(pool):
+                    q = q0 + du * wc + dv
+                    gf[q] = d if cf[q] == top else zero
 
 
 @njit(cache=True, fastmath=FM)
@@ -91,34 +132,22 @@ def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
     """Given dz = dC/dz of the pooled outputs (m, M, hp, wp): route it through the max into
     g (m, M, hc*wc) (every input equal to its window's max gets it: Theano's rule), add the
     mini-batch's summed dC/dW (M, R) and dC/db into gW, gb (examples in order), and, if need_dx,
-    write dC/d(input) into dx (m, C, H, Wd) (pt is overwritten then)."""
-    m, C = x.shape[0], x.shape[1]
+    write dC/d(input) into dx (m, C, H, Wd) (pt is overwritten then).
+
+    Fixed summation orders: dC/dW[f, r] adds, example by example, the non-zero terms
+    g[i, f, q] pt[i, q, r] in groups of four consecutive q; dC/d(patch)[q, r] adds
+    g[i, f, q] W[f, r] map by map."""
+    m = x.shape[0]
     M, R = W.shape[0], W.shape[1]
     hp, wp = dz.shape[2], dz.shape[3]
-    hc, wc = x.shape[2] - k + 1, x.shape[3] - k + 1
-    P = hc * wc
-    for t in range(m * M):
-        i = t // M
-        f = t - i * M
-        gi = g[i, f]
-        ci = cv[i, f]
-        for q in range(P):
-            gi[q] = 0.0
-        for pp in range(hp):
-            for qq in range(wp):
-                top = ci[pp * pool * wc + qq * pool]
-                for du in range(pool):
-                    for dv in range(pool):
-                        top = max(top, ci[(pp * pool + du) * wc + qq * pool + dv])
-                d = dz[i, f, pp, qq]
-                for du in range(pool):
-                    for dv in range(pool):
-                        q = (pp * pool + du) * wc + qq * pool + dv
-                        if ci[q] == top:
-                            gi[q] = d
+    wc = x.shape[3] - k + 1
+    P = cv.shape[2]
+    for i in range(m):
+        for f in range(M):
+            _route_max(cv[i, f], dz[i, f], g[i, f], pool, wc)
+    nz = np.empty(P, dtype=np.int64)
     for f in range(M):
         gw = gW[f]
-        nz = np.empty(P, dtype=np.int64)
         for i in range(m):
             s = 0.0
             for pp in range(hp):
@@ -160,21 +189,29 @@ def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
                         w = W[f]
                         for r in range(R):
                             row[r] += d * w[r]
-            di = dx[i]
+            _col2im(pi, dx[i], k)
+
+
+@njit(cache=True, fastmath=FM)
+def _col2im(pi, di, k):
+    """di[c, y + k-1-u, x + k-1-v] += pi[y * wc + x, (c, u, v)] (the adjoint of _im2col), positions
+    in order."""
+    C = di.shape[0]
+    hc, wc = di.shape[1] - k + 1, di.shape[2] - k + 1
+    for c in range(C):
+        for y in range(di.shape[1]):
+            for xx in range(di.shape[2]):
+                di[c, y, xx] = 0.0
+    for y in range(hc):
+        for xx in range(wc):
+            row = pi[y * wc + xx]
+            r = 0
             for c in range(C):
-                for y in range(x.shape[2]):
-                    for xx in range(x.shape[3]):
-                        di[c, y, xx] = 0.0
-            for y in range(hc):
-                for xx in range(wc):
-                    row = pi[y * wc + xx]
-                    r = 0
-                    for c in range(C):
-                        for u in range(k):
-                            dst = di[c, y + k - 1 - u]
-                            for v in range(k):
-                                dst[xx + k - 1 - v] += row[r]
-                                r += 1
+                for u in range(k):
+                    dst = di[c, y + k - 1 - u]
+                    for v in range(k):
+                        dst[xx + k - 1 - v] += row[r]
+                        r += 1
 
 
 # -- dense layers ------------------------------------------------------------------------------------
