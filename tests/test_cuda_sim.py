@@ -158,21 +158,32 @@ def test_a_family_in_one_launch_equals_its_runs_one_by_one(form):
         close(cpu.params, family[r].params, dtype, f"run {r} against the CPU")
 
 
-def test_sgd_through_the_trainer_equals_the_cpu():
-    """engine=cuda through sgd(): two epochs with the monitors and the best-validation rule."""
+def test_sgd_through_the_trainer_equals_the_cpu(tmp_path, caplog):
+    """engine=cuda through sgd(): monitors, the gradient-norm probes, the best-validation rule, and
+    a checkpoint (a run stopped after 2 epochs and continued to 3 equals one that ran straight)."""
     dtype = "float64"
     net = make_net("softmax", dtype)
     train, held = data_for(net, dtype), data_for(net, dtype, seed=3)
-    hist = {}
-    for engine in ("cpu", "cuda"):
+
+    def run(engine, epochs, checkpoint=None):
         n = net.copy()
         opt = Options(lmbda=1.0, momentum=0.5, monitors=("training_cost", "evaluation_accuracy"), test=held,
-                      engine=engine)
-        h = sgd(n, train, 2, 4, 0.3, OurStreams(np.random.SeedSequence(7)), evaluation=held, options=opt)
-        hist[engine] = (n.params, h)
-    close(hist["cpu"][0], hist["cuda"][0], dtype, "parameters")
-    close(hist["cpu"][1].training_cost, hist["cuda"][1].training_cost, dtype, "training cost")
-    assert hist["cpu"][1].evaluation_accuracy == hist["cuda"][1].evaluation_accuracy
+                      probe=held, engine=engine)
+        h = sgd(n, train, epochs, 4, 0.3, OurStreams(np.random.SeedSequence(7)), evaluation=held, options=opt,
+                checkpoint=checkpoint, checkpoint_key="k")
+        return n.params, h
+
+    (p_cpu, h_cpu), (p_gpu, h_gpu) = run("cpu", 3), run("cuda", 3)
+    close(p_cpu, p_gpu, dtype, "parameters")
+    close(h_cpu.training_cost, h_gpu.training_cost, dtype, "training cost")
+    close(h_cpu.grad_norms_w, h_gpu.grad_norms_w, dtype, "gradient norms")
+    assert h_cpu.evaluation_accuracy == h_gpu.evaluation_accuracy
+    ck = tmp_path / "run.ckpt.npz"
+    run("cuda", 2, ck)
+    with caplog.at_level("INFO", logger="nnsci.engine"):
+        p_resumed, h_resumed = run("cuda", 3, ck)
+    assert "continuing at epoch 2" in caplog.text
+    assert p_resumed.tobytes() == p_gpu.tobytes() and h_resumed.training_cost == h_gpu.training_cost
 
 
 def test_every_kernel_compiles_for_a_gpu():

@@ -14,6 +14,8 @@ the import fixes it. Facts about numba.cuda that shaped the kernels:
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 
@@ -23,6 +25,12 @@ def import_cuda():
         np.row_stack = np.vstack
     from numba import cuda
 
+    # One block per run is the design (a lone run is a grid of one block): no occupancy warnings.
+    for name in ("numba.cuda.core.config", "numba.core.config"):
+        try:
+            setattr(importlib.import_module(name), "CUDA_LOW_OCCUPANCY_WARNINGS", 0)
+        except ImportError:
+            pass
     return cuda
 
 
