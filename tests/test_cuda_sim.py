@@ -206,3 +206,50 @@ def test_every_kernel_compiles_for_a_gpu():
         pytest.skip(f"libNVVM not usable here: {r.stderr.strip().splitlines()[-1]}")
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
     assert r.stdout.count("ok ") == 6, r.stdout
+
+
+@pytest.mark.parametrize("engine", ["cuda", "cpu"])
+def test_sgd_family_equals_sgd_run_by_run(engine):
+    """sgd_family (each epoch of every run in one backend call; on CUDA one launch) gives each run
+    the bytes of sgd(): runs with their own seeds, lambda, momentum, epochs and early stopping
+    (one stops before the others, and the launch goes on without it)."""
+    from nnsci.engine import sgd_family
+
+    dtype = "float64"
+    train = data_for(make_net("softmax", dtype), dtype)
+    held = data_for(make_net("softmax", dtype), dtype, seed=3)
+    settings = [dict(epochs=3, options=dict(lmbda=1.0)), dict(epochs=2, options=dict(momentum=0.5)),
+                dict(epochs=4, options=dict(early_stopping=1, lmbda=0.1))]
+
+    def job(i, s):
+        opt = Options(monitors=("evaluation_accuracy", "training_cost"), engine=engine, **s["options"])
+        return dict(net=make_net("softmax", dtype, seed=i), training=train, epochs=s["epochs"], mini_batch_size=4,
+                    eta=0.4, streams=OurStreams(np.random.SeedSequence(20 + i)), evaluation=held, options=opt)
+
+    family = [job(i, s) for i, s in enumerate(settings)]
+    hists = sgd_family(family)
+    for i, s in enumerate(settings):
+        alone = job(i, s)
+        h = sgd(**alone)
+        assert family[i]["net"].params.tobytes() == alone["net"].params.tobytes(), f"run {i}"
+        assert hists[i].training_cost == h.training_cost and hists[i].epochs_run == h.epochs_run
+    assert [h.epochs_run for h in hists][:2] == [3, 2]
+
+
+def test_a_training_job_under_cuda_trains_runs_of_one_network_side_by_side(monkeypatch, tmp_path):
+    """nnsci train under engine=cuda: consecutive our-seed runs of one network, dtype, training data
+    and mini-batch go to the trainer together (one launch per epoch); a replica script's runs, which
+    share the book's streams, train one after another."""
+    from nnsci.experiments import train as tr
+
+    groups = []
+    monkeypatch.setattr(tr, "_prepare", lambda run_id, spec, *a, **k: {"run_id": run_id, "spec": spec})
+    monkeypatch.setattr(tr, "train_family", lambda jobs: groups.append([j["run_id"] for j in jobs]))
+    monkeypatch.setattr(tr, "train_one", lambda run_id, *a, **k: groups.append(["alone", run_id]))
+    ids = ["ch3.eta0.025.s0", "ch3.eta0.025.s1", "ch3.eta0.25.s0", "ch3.ce30.s0", "ch3.ce100.s0", "ch3.ce100.s1",
+           "ch3.overfit1000"]
+    tr.train_runs(ids, {}, scale="ci", engine="cuda", results=str(tmp_path))
+    assert groups == [ids[:4], ids[4:6], ["alone", ids[6]]]   # ce30 is eta's [784, 30, 10]
+    groups.clear()
+    tr.train_runs(ids[:2], {}, scale="ci", engine="cpu", results=str(tmp_path))
+    assert groups == [["alone", ids[0]], ["alone", ids[1]]]
