@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import config as cfgmod
 from ..engine import Dataset, NielsenStreams, Options, OurStreams, network_from_spec, sgd, sgd_family
-from ..engine.backends import set_threads
+from ..engine.backends import get_backend, set_threads
 from ..engine.checkpoint import remove as remove_checkpoint
 from ..data.mnist import load_mnist, to_float
 from ..errors import NnsciError
@@ -174,6 +174,7 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
     cfg = cfgmod.load_config({"scale": scale, "engine": engine, "threads": threads, "seed": seed})
     scale_spec = cfgmod.load_scale(cfg["scale"])
     set_threads(cfg["threads"])
+    get_backend(cfg["engine"])   # an engine that cannot run here stops now, with its one line
     store = DataStore(inputs)
     out_dir = Path(results) / "runs"
     pending = []   # prepared runs that will train side by side (engine=cuda)
