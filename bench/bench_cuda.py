@@ -72,13 +72,14 @@ def epoch_args(net, n, eta, lmbda=0.0):
     return T(eta), T(1 - eta * lmbda / n), T(0), T(0)
 
 
-def time_family(spec, dtype, init, runs, n, data, eta, warm=200):
+def time_family(spec, dtype, init, runs, n, data, eta, warm=200, threads=None):
     """Examples per second over all runs: one epoch of ``n`` examples per run, ``runs`` runs in one
-    launch (after a short epoch that compiles the kernel)."""
-    from nnsci.engine.backends import open_family
+    launch (after a short epoch that compiles the kernel); ``threads`` per block (default: the
+    backend's)."""
+    from nnsci.engine.cuda.backend import CudaFamily
 
     nets = [make(spec, dtype, s, init) for s in range(runs)]
-    fam = open_family("cuda", nets, 10)
+    fam = CudaFamily(nets, 10, threads)
     rng = np.random.default_rng(0)
     orders = [rng.permutation(len(data)).astype(np.int64) for _ in range(runs)]
     args = [epoch_args(net, len(data), eta) for net in nets]
@@ -113,6 +114,17 @@ def agreement(spec, dtype, init, train, test, n, eta):
             "cpu_epoch_s": out["cpu"][2], "gpu_epoch_s": out["cuda"][2]}
 
 
+def attempt(res, key, fn, *args, **kw):
+    """res[key] = fn(...), or the error's first line: one failure does not lose the other numbers."""
+    t0 = time.perf_counter()
+    try:
+        res[key] = fn(*args, **kw)
+    except Exception as e:  # noqa: BLE001 - reported, and the bench goes on
+        res[key] = None
+        res[f"{key}_error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    print(f"{key}: {res[key]} ({time.perf_counter() - t0:.1f} s){'  ' + res.get(key + '_error', '')}", flush=True)
+
+
 def part_ours(a):
     from nnsci.engine.cuda.compat import import_cuda
 
@@ -121,23 +133,24 @@ def part_ours(a):
     train32, test32 = load(a.mnist, "float32")
     res = {}
     dense = [784, 30, 10]
-    res["dense_1run"] = time_family(dense, "float32", "default", 1, a.examples, train32, 3.0)
-    print("dense one run", res["dense_1run"], flush=True)
+    attempt(res, "dense_1run", time_family, dense, "float32", "default", 1, a.examples, train32, 3.0)
+    for th in a.threads:   # results do not depend on the threads per block; speed does
+        attempt(res, f"dense_1run_{th}threads", time_family, dense, "float32", "default", 1, a.examples // 2,
+                train32, 3.0, threads=th)
+    attempt(res, "conv_1run_1024threads", time_family, CONV_FINAL, "float32", "network3", 1, a.conv_examples // 2,
+            train32, 0.03, warm=20, threads=1024)
     for runs in a.runs:
-        res[f"dense_{runs}runs"] = time_family(dense, "float32", "default", runs, a.family_examples, train32, 3.0)
-        print(f"dense {runs} runs", res[f"dense_{runs}runs"], flush=True)
-    res["conv_1run"] = time_family(CONV_FINAL, "float32", "network3", 1, a.conv_examples, train32, 0.03, warm=20)
-    print("conv one run", res["conv_1run"], flush=True)
-    res["conv_5runs"] = time_family(CONV_FINAL, "float32", "network3", 5, a.conv_examples, train32, 0.03, warm=20)
-    print("conv 5 runs", res["conv_5runs"], flush=True)
-    res["agree_dense_f32"] = agreement(dense, "float32", "default", train32, test32, 10000, 3.0)
-    print("agreement dense f32", res["agree_dense_f32"], flush=True)
-    res["agree_conv_f32"] = agreement(CONV_FINAL, "float32", "network3", train32, test32, 1000, 0.03)
-    print("agreement conv f32", res["agree_conv_f32"], flush=True)
+        attempt(res, f"dense_{runs}runs", time_family, dense, "float32", "default", runs, a.family_examples, train32,
+                3.0)
+    attempt(res, "conv_1run", time_family, CONV_FINAL, "float32", "network3", 1, a.conv_examples, train32, 0.03,
+            warm=20)
+    attempt(res, "conv_5runs", time_family, CONV_FINAL, "float32", "network3", 5, a.conv_examples, train32, 0.03,
+            warm=20)
+    attempt(res, "agree_dense_f32", agreement, dense, "float32", "default", train32, test32, 10000, 3.0)
+    attempt(res, "agree_conv_f32", agreement, CONV_FINAL, "float32", "network3", train32, test32, 1000, 0.03)
     train64, test64 = load(a.mnist, "float64")
-    res["dense_1run_f64"] = time_family(dense, "float64", "default", 1, a.examples, train64, 3.0)
-    res["agree_dense_f64"] = agreement(dense, "float64", "default", train64, test64, 10000, 3.0)
-    print("agreement dense f64", res["agree_dense_f64"], flush=True)
+    attempt(res, "dense_1run_f64", time_family, dense, "float64", "default", 1, a.examples, train64, 3.0)
+    attempt(res, "agree_dense_f64", agreement, dense, "float64", "default", train64, test64, 10000, 3.0)
     return res
 
 
@@ -240,23 +253,18 @@ def part_torch(a):
         torch.cuda.synchronize()
         return runs * steps * m / (time.perf_counter() - t0)
 
-    res["dense_eager"] = eager(False, a.torch_steps)
-    print("torch dense eager", res["dense_eager"], flush=True)
-    res["dense_graph"] = graphed(False, a.torch_steps * 4)
-    print("torch dense graph", res["dense_graph"], flush=True)
+    attempt(res, "dense_eager", eager, False, a.torch_steps)
+    attempt(res, "dense_graph", graphed, False, a.torch_steps * 4)
     for runs in a.runs:
-        res[f"dense_bmm_{runs}runs"] = graphed(False, a.torch_steps, runs)
-        print(f"torch dense bmm {runs} runs", res[f"dense_bmm_{runs}runs"], flush=True)
-    res["conv_eager"] = eager(True, a.torch_steps)
-    print("torch conv eager", res["conv_eager"], flush=True)
-    res["conv_graph"] = graphed(True, a.torch_steps)
-    print("torch conv graph", res["conv_graph"], flush=True)
+        attempt(res, f"dense_bmm_{runs}runs", graphed, False, a.torch_steps, runs)
+    attempt(res, "conv_eager", eager, True, a.torch_steps)
+    attempt(res, "conv_graph", graphed, True, a.torch_steps)
     return res
 
 
 def table(ours, torch_res, runs):
     def f(v):
-        return "-" if v is None else f"{v:,.0f}"
+        return f"{v:,.0f}" if isinstance(v, (int, float)) else "-"
 
     t = torch_res or {}
     lines = ["| network (mini-batch 10, float32) | nnsci CUDA | PyTorch eager | PyTorch CUDA graph | target |",
@@ -270,11 +278,17 @@ def table(ours, torch_res, runs):
                  f"{f(t.get('conv_graph'))} | 100,000 |")
     lines.append(f"| chapter 6 final network, 5 runs in one launch (all runs) | {f(ours.get('conv_5runs'))} | - | - | - |")
     lines.append(f"| [784, 30, 10] float64, one run | {f(ours.get('dense_1run_f64'))} | - | - | - |")
+    for k in sorted(k for k in ours if k.endswith("threads") and not k.endswith("_error")):
+        lines.append(f"| {k} | {f(ours[k])} | - | - | - |")
     lines.append("")
     lines.append("Examples per second. CPU/GPU agreement after one epoch (same start, order and seed):")
     for k in ("agree_dense_f32", "agree_dense_f64", "agree_conv_f32"):
         if k in ours:
             lines.append(f"- {k}: {json.dumps(ours[k])}")
+    errors = {k: v for k, v in {**ours, **t}.items() if k.endswith("_error")}
+    if errors:
+        lines.append("")
+        lines.append("Failed: " + "; ".join(f"{k[:-6]}: {v}" for k, v in errors.items()))
     return "\n".join(lines)
 
 
@@ -288,6 +302,8 @@ def main():
     p.add_argument("--conv-examples", type=int, default=2000)
     p.add_argument("--runs", type=int, nargs="*", default=[132, 528])
     p.add_argument("--torch-steps", type=int, default=2000)
+    p.add_argument("--threads", type=int, nargs="*", default=[128, 512, 1024],
+                   help="also time one [784, 30, 10] run with these threads per block")
     a = p.parse_args()
     if a.part == "torch":
         print("TORCH " + json.dumps(part_torch(a)))

@@ -14,6 +14,7 @@ while the host array lives."""
 
 from __future__ import annotations
 
+import os
 import weakref
 
 import numpy as np
@@ -24,8 +25,8 @@ from .compat import import_cuda, simulated
 
 cuda = import_cuda()
 
-THREADS = 256        # threads per block on a GPU
-SIM_THREADS = 8      # in the simulator every thread is a Python thread
+THREADS = int(os.environ.get("NNSCI_CUDA_THREADS", 256))   # threads per block on a GPU (results do not
+SIM_THREADS = 8      # depend on it); in the simulator every thread is a Python thread
 EVAL_CHUNK = 32      # rows per block in evaluation
 EVAL_BLOCKS = 512    # at most this many evaluation blocks (each has its own workspace)
 
