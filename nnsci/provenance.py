@@ -20,7 +20,7 @@ ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 # Which engine files each backend's numerics depend on (glob patterns under nnsci/engine).
 ENGINE_SOURCES = {
     "cpu": ["*.py", "cpu/*.py"],
-    "cuda": ["*.py", "cuda/*.py"],
+    "cuda": ["*.py", "cuda/*.py", "cpu/kernels.py"],   # the CUDA kernels inline the CPU dropout draw
 }
 
 

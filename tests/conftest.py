@@ -12,6 +12,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The CUDA backend's tests (marker cudasim) run its kernels in numba's CUDA simulator. numba reads
+# this when it is first imported, so it is set here, before any test imports it;
+# NUMBA_ENABLE_CUDASIM=0 runs the same tests on a GPU (bench/gpu_check.sh).
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
 
 def mnist_mirror() -> Path | None:
     env = os.environ.get("NNSCI_MNIST_MIRROR")

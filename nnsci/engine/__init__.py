@@ -5,8 +5,8 @@ from .network import Network, load_network, network_from_spec
 from .plan import Plan, compile_net
 from .rng import NielsenStreams, OurStreams
 from .trainer import (History, Options, accuracy, evaluate, feedforward, forward_only, gradient, gradient_norms,
-                      layer_gradients, sgd, total_cost)
+                      layer_gradients, sgd, sgd_family, total_cost)
 
 __all__ = ["Dataset", "Network", "NielsenStreams", "OurStreams", "History", "Options", "Plan", "accuracy",
            "compile_net", "evaluate", "feedforward", "forward_only", "gradient", "gradient_norms",
-           "layer_gradients", "load_network", "network_from_spec", "sgd", "total_cost"]
+           "layer_gradients", "load_network", "network_from_spec", "sgd", "sgd_family", "total_cost"]

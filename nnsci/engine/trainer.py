@@ -180,6 +180,88 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
     ``checkpoint_key``, network and engine) continues after its last epoch. The caller removes
     it when the run's outputs are written (:func:`nnsci.engine.checkpoint.remove`)."""
     opt = options or Options()
+    _validate(net, training, evaluation, opt, epochs, mini_batch_size)
+    backend = open_family(opt.engine, [net], mini_batch_size)
+    run = _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, opt, on_epoch, checkpoint,
+                  checkpoint_key, backend)
+    try:
+        request = next(run)
+        while True:
+            backend.sgd_epoch(training, *request)
+            request = run.send(None)
+    except StopIteration as done:
+        return done.value
+
+
+def sgd_family(runs: list[dict]) -> list[History]:
+    """Train several runs side by side, each epoch of all of them in ONE backend call (on the CUDA
+    backend one launch, a thread block per run); each run gives the same bytes as :func:`sgd`.
+
+    ``runs``: one dict of :func:`sgd`'s keyword arguments per run. The runs share the network
+    plan and dtype, the mini-batch size, the engine and the training data (the first run's
+    ``training`` is the one trained on; each run keeps its own for its monitors), and must have
+    independent random streams (a replica script's runs, which share the book's streams, must
+    train one after another)."""
+    first = runs[0]
+    opts = [r.get("options") or Options() for r in runs]
+    m = first["mini_batch_size"]
+    for r, opt in zip(runs, opts):
+        if r["mini_batch_size"] != m or opt.engine != opts[0].engine or r["net"].plan != first["net"].plan:
+            raise NnsciError("the runs of a family share the plan, the mini-batch size and the engine")
+        if r["training"].x.shape != first["training"].x.shape:
+            raise NnsciError("the runs of a family share their training data")
+        _validate(r["net"], r["training"], r.get("evaluation"), opt, r["epochs"], m)
+    if len({id(r["streams"]) for r in runs}) != len(runs):
+        raise NnsciError("the runs of a family need their own random streams")
+    backend = open_family(opts[0].engine, [r["net"] for r in runs], m)
+    gens = [_epochs(r["net"], r["training"], r["epochs"], m, r["eta"], r["streams"], r.get("evaluation"), opt,
+                    r.get("on_epoch"), r.get("checkpoint"), r.get("checkpoint_key", ""), _RunOf(backend, i))
+            for i, (r, opt) in enumerate(zip(runs, opts))]
+    hists, pending = [None] * len(runs), {}
+
+    def advance(i, value=None):
+        try:
+            pending[i] = gens[i].send(value)
+        except StopIteration as done:
+            hists[i] = done.value
+            pending.pop(i, None)
+
+    for i in range(len(runs)):
+        advance(i)
+    training = first["training"]
+    while pending:
+        if hasattr(backend, "sgd_epoch_family"):
+            idle = (np.zeros(0, np.int64), 0, *[runs[0]["net"].dtype.type(0)] * 4, 0, 0)
+            args = [pending.get(i, idle) for i in range(len(runs))]
+            backend.sgd_epoch_family(training, *[list(a) for a in zip(*args)])
+        else:
+            for i, request in pending.items():
+                backend.sgd_epoch(training, *request, run=i)
+        for i in list(pending):
+            advance(i)
+    return hists
+
+
+class _RunOf:
+    """One run's view of a family backend (what :mod:`.checkpoint` reads and writes)."""
+
+    def __init__(self, backend, run):
+        self.backend, self.run = backend, run
+
+    def get_params(self):
+        return self.backend.get_params(self.run)
+
+    def set_params(self, params):
+        self.backend.set_params(params, self.run)
+
+    def get_velocity(self):
+        return self.backend.get_velocity(self.run)
+
+    def set_velocity(self, velocity):
+        self.backend.set_velocity(velocity, self.run)
+
+
+def _validate(net, training, evaluation, opt, epochs, mini_batch_size):
     _check_data(net, training, "training data")
     if evaluation is not None:
         _check_data(net, evaluation, "evaluation data")
@@ -197,13 +279,18 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
     if opt.l2 not in ("decay", "penalty"):
         raise NnsciError(f"l2 must be 'decay' or 'penalty', not {opt.l2!r}")
 
+
+def _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, opt, on_epoch, checkpoint,
+            checkpoint_key, backend):
+    """The SGD loop of one run as a generator: it yields each epoch's arguments of the backend's
+    ``sgd_epoch`` (the caller runs that epoch, alone or with other runs) and returns the History."""
+    needs_eval = {"evaluation_cost", "evaluation_accuracy"} & set(opt.monitors)
     n = len(training)
     m = mini_batch_size
     n_used = (n // m) * m if opt.drop_last else n
     if n_used == 0:
         raise NnsciError(f"no full mini-batch of {m} in {n} training examples")
     num_batches = max(1, n // m)
-    backend = open_family(opt.engine, [net], m)
     hist = History()
     eta0 = eta
     best, since_best = -1, 0
@@ -235,8 +322,7 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
         else:  # d/dW of 0.5 lambda ||W||^2 / num_batches, applied by each step
             decay = 1 - eta * opt.lmbda / num_batches
         l1 = eta * opt.l1 / n
-        backend.sgd_epoch(training, order, n_used, dt(eta), dt(decay), dt(l1), dt(opt.momentum),
-                          streams.dropout_seed, epoch)
+        yield (order, n_used, dt(eta), dt(decay), dt(l1), dt(opt.momentum), streams.dropout_seed, epoch)
         train_seconds = time.perf_counter() - t0
         hist.eta.append(eta)
         parts = []

@@ -5,6 +5,7 @@ per-epoch monitors), ``weights.npz`` and ``provenance.json``."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -12,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import config as cfgmod
-from ..engine import Dataset, NielsenStreams, Options, OurStreams, network_from_spec, sgd
-from ..engine.backends import set_threads
+from ..engine import Dataset, NielsenStreams, Options, OurStreams, network_from_spec, sgd, sgd_family
+from ..engine.backends import get_backend, set_threads
 from ..engine.checkpoint import remove as remove_checkpoint
 from ..data.mnist import load_mnist, to_float
 from ..errors import NnsciError
@@ -81,9 +82,9 @@ def options_of(spec: dict, engine: str, probe: Dataset | None) -> Options:
                    probe=probe, engine=engine)
 
 
-def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
-              fresh_list=True):
-    """Build, initialise and train one network; write its run directory."""
+def _prepare(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
+             fresh_list=True) -> dict:
+    """Build and initialise one run's network and data: what :func:`_finish` and the trainer need."""
     net = network_from_spec(spec, run_id)
     n_out = int(net.sizes[-1])
     train = store.get(spec["train"], spec["dtype"], n_out)
@@ -96,15 +97,24 @@ def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Pat
         streams.fresh_list(len(train))
     log.info("%s: %s, %d training examples, %d epochs, eta %g, lambda %g, engine %s",
              run_id, spec["net"], len(train), spec["epochs"], spec["eta"], spec["lmbda"], engine)
-    t0 = time.time()
     options = options_of(spec, engine, probe)
     options.test = test
     checkpoint = out_dir.parent / "checkpoints" / f"{run_id}.npz"   # outside the rule's outputs
-    hist = sgd(net, train, spec["epochs"], spec["mini_batch"], float(spec["eta"]), streams,
-               evaluation=evaluation, options=options, checkpoint=checkpoint,
-               checkpoint_key=config_hash({"run": run_id, "spec": spec, "seed": seed_info}))
-    wall = time.time() - t0
-    run_dir = out_dir / run_id
+    sgd_args = dict(net=net, training=train, epochs=spec["epochs"], mini_batch_size=spec["mini_batch"],
+                    eta=float(spec["eta"]), streams=streams, evaluation=evaluation, options=options,
+                    checkpoint=checkpoint,
+                    checkpoint_key=config_hash({"run": run_id, "spec": spec, "seed": seed_info}))
+    return {"run_id": run_id, "spec": spec, "store": store, "engine": engine, "out_dir": out_dir,
+            "seed_info": seed_info, "sgd": sgd_args, "t0": time.time()}
+
+
+def _finish(job: dict, hist) -> dict:
+    """Write one trained run's directory: weights, provenance, then metrics."""
+    run_id, spec, store, engine = job["run_id"], job["spec"], job["store"], job["engine"]
+    net, train, evaluation = job["sgd"]["net"], job["sgd"]["training"], job["sgd"]["evaluation"]
+    test = job["sgd"]["options"].test
+    wall = time.time() - job["t0"]
+    run_dir = job["out_dir"] / run_id
     metrics = {
         "run": run_id,
         "spec": spec,
@@ -129,20 +139,51 @@ def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Pat
     import numba
 
     write_json(run_dir / "provenance.json", provenance(
-        run=run_id, seed=seed_info, spec=spec, config_hash=config_hash(spec), engine=engine,
+        run=run_id, seed=job["seed_info"], spec=spec, config_hash=config_hash(spec), engine=engine,
         engine_source_hash=engine_source_hash(engine), threads=numba.get_num_threads(),
         input_sha256=store.sha256(), wall_seconds=wall))
     write_json(run_dir / "metrics.json", metrics)   # last: its presence means the run is complete
-    remove_checkpoint(checkpoint)
+    remove_checkpoint(job["sgd"]["checkpoint"])
     return metrics
+
+
+def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
+              fresh_list=True):
+    """Build, initialise and train one network; write its run directory."""
+    job = _prepare(run_id, spec, streams, store, engine, out_dir, seed_info, fresh_list)
+    return _finish(job, sgd(**job["sgd"]))
+
+
+def train_family(jobs: list[dict]) -> list[dict]:
+    """Train prepared runs side by side (one launch per epoch for all of them on a GPU), each with
+    the bytes it has alone; write their run directories."""
+    if len(jobs) == 1:
+        return [_finish(jobs[0], sgd(**jobs[0]["sgd"]))]
+    log.info("training %d runs side by side: %s", len(jobs), ", ".join(j["run_id"] for j in jobs))
+    return [_finish(j, h) for j, h in zip(jobs, sgd_family([j["sgd"] for j in jobs]))]
+
+
+def family_key(spec: dict):
+    """Runs with equal keys can train side by side: one network, dtype, training data, mini-batch."""
+    return json.dumps([spec["net"], spec.get("hidden"), spec.get("output"), spec.get("cost"), spec["dtype"],
+                       (spec.get("options") or {}).get("dropout"), (spec.get("options") or {}).get("dropout_mask"),
+                       spec["train"], spec["mini_batch"]], sort_keys=True, default=str)
 
 
 def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None, results="results"):
     cfg = cfgmod.load_config({"scale": scale, "engine": engine, "threads": threads, "seed": seed})
     scale_spec = cfgmod.load_scale(cfg["scale"])
     set_threads(cfg["threads"])
+    get_backend(cfg["engine"])   # an engine that cannot run here stops now, with its one line
     store = DataStore(inputs)
     out_dir = Path(results) / "runs"
+    pending = []   # prepared runs that will train side by side (engine=cuda)
+
+    def flush():
+        if pending:
+            train_family(pending)
+            pending.clear()
+
     for run_id in run_ids:
         experiment, k = split_run_id(run_id)
         chapter = experiment.split(".", 1)[0]
@@ -153,6 +194,7 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
         raw = specs[experiment]
         if is_script(raw):
             # A replica script: its networks share the book's streams, in order.
+            flush()
             streams = NielsenStreams(raw.get("seed", BOOK_SEED))
             shared = raw.get("list", "slice") == "shared"
             for i, (rid, sub) in enumerate(script_runs(experiment, raw)):
@@ -163,6 +205,7 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
             continue
         spec = scaled(validate(raw, experiment), scale_spec)
         if spec["rng"] == "nielsen":
+            flush()
             s = int(spec.get("seed", BOOK_SEED))
             train_one(run_id, spec, NielsenStreams(s), store, cfg["engine"], out_dir,
                       {"rng": "nielsen", "seed": s})
@@ -170,6 +213,13 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
             if k is None or k >= spec["seeds"]:
                 raise NnsciError(f"run id {run_id!r}: expected {experiment}.s<k> with k < {spec['seeds']}")
             ss = cfgmod.run_seed_sequence(cfg["seed"], run_id)
-            train_one(run_id, spec, OurStreams(ss), store, cfg["engine"], out_dir,
-                      {"rng": "ours", "root_seed": cfg["seed"], "spawn_key": list(ss.spawn_key),
-                       "entropy": ss.entropy})
+            seed_info = {"rng": "ours", "root_seed": cfg["seed"], "spawn_key": list(ss.spawn_key),
+                         "entropy": ss.entropy}
+            if cfg["engine"] != "cuda":
+                train_one(run_id, spec, OurStreams(ss), store, cfg["engine"], out_dir, seed_info)
+                continue
+            # On a GPU, runs of one network and data (seeds, lambdas, ...) train side by side.
+            if pending and family_key(pending[0]["spec"]) != family_key(spec):
+                flush()
+            pending.append(_prepare(run_id, spec, OurStreams(ss), store, cfg["engine"], out_dir, seed_info))
+    flush()
