@@ -238,12 +238,13 @@ def check_rows(check_csv) -> dict:
 BOOK_COLUMNS = ["number", "book", "ours", "tolerance", "status"]
 
 
-def book_table(ids, checks) -> str:
-    rows = [[i, checks[i].get("book", ""), checks[i].get("ours", ""), checks[i].get("tolerance", ""),
-             checks[i].get("status", "")] for i in ids if i in checks]
+def book_table(ids, checks, whose="") -> str:
+    """The check's rows of the numbers ``ids`` (those the book prints): the book's, ours, the verdict."""
+    rows = [[i, *(checks[i].get(c, "") for c in BOOK_COLUMNS[1:])] for i in ids if i in checks]
     if not rows:
         return ""
-    return "<p><b>The book's numbers and ours</b> (from the check):</p>" + html_table(BOOK_COLUMNS, rows)
+    return (f"<p><b>The book's numbers{_h(whose)} and ours</b> (from the check):</p>"
+            + html_table(BOOK_COLUMNS, rows))
 
 
 def table_numbers(md_path, results) -> list[str]:
@@ -257,8 +258,9 @@ def table_numbers(md_path, results) -> list[str]:
 
 
 def file_caption(path, results, checks) -> str:
-    """The caption of one file, as one line of HTML."""
+    """The caption (HTML) of one report file, ``results/...`` as the rules name it."""
     kind, rid = result_kind(path)
+    file = Path(results) / Path(path).relative_to("results")
     fig = book_figure(path)
     head = (f"<b>{fig} of the book</b>" if fig else
             "<b>Not a figure of the book</b>" if kind == "figure" else f"<b>{_h(kind.capitalize())}</b>")
@@ -272,23 +274,21 @@ def file_caption(path, results, checks) -> str:
             out += f"<p>{len(ours_only)} further numbers of ours, with no number of the book: see the table.</p>"
     if kind in ("table", "check", "benchmarks"):
         if kind == "check":
-            columns, rows = read_csv(Path(path).with_suffix(".csv"))
+            columns, rows = read_csv(file.with_suffix(".csv"))
             status = {}
             for row in rows:
                 s = dict(zip(columns, row)).get("status", "")
                 status[s] = status.get(s, 0) + 1
             out += "<p>" + _h(", ".join(f"{n} {s or 'no status'}" for s, n in sorted(status.items()))) + "</p>"
-        out += table_body(path)
-        if kind == "benchmarks" and Path(path).with_name("chapters.md").is_file():
+        out += table_body(file)
+        if kind == "benchmarks" and file.with_name("chapters.md").is_file():
             out += "<p><b>Per chapter</b> (results/benchmarks/chapters.md):</p>"
-            out += table_body(Path(path).with_name("chapters.md"))
+            out += table_body(file.with_name("chapters.md"))
     return out
 
 
 def run_info(results) -> dict:
-    """``{run: {"seed": text, "exp": experiment}}`` of every run directory of the build."""
-    from .experiments import split_run_id
-
+    """``{run: what it is and its seed (HTML)}`` of every run directory of the build."""
     info = {}
     for prov in sorted(Path(results, "runs").glob("*/provenance.json")):
         p = json.loads(prov.read_text(encoding="utf-8"))
@@ -300,11 +300,9 @@ def run_info(results) -> dict:
             bits.append(f"seed {seed['entropy']}")
         if key:
             bits.append(f"spawn key '{key_text}'")
-        exp = split_run_id(prov.parent.name)[0]
         spec = p.get("spec") or {}
         what = spec.get("description", "") if isinstance(spec, dict) else ""
-        info[prov.parent.name] = {"seed": _h(", ".join(bits) + (f"; {what}" if what else "")),
-                                  "exp": exp}
+        info[prov.parent.name] = _h(", ".join(bits) + (f"; {what}" if what else ""))
     return info
 
 
@@ -363,8 +361,8 @@ def write_captions(results="results", out_dir=CAPTION_DIR, check_csv=None) -> li
     - ``experiments/<experiment>.html``: the book's numbers of each experiment beside ours (keyed
       as ``split_run_id`` keys a run: workflow/report/caption.rst finds them from the job's inputs).
     """
-    from .experiments import run_ids, split_run_id
     from .config import load_experiments, load_scale
+    from .experiments import run_ids, split_run_id
 
     checks = check_rows(check_csv or Path(results) / "check" / "report.csv")
     runs = run_info(results)
@@ -380,21 +378,13 @@ def write_captions(results="results", out_dir=CAPTION_DIR, check_csv=None) -> li
     for path in report_files(results):
         put(caption_path(path, ".").as_posix(), file_caption(path, results, checks))
     for run, info in runs.items():
-        put(f"runs/{run}.html", f"<p style='margin:0'>&bull; <code>{_h(run)}</code>: {info['seed']}</p>")
+        put(f"runs/{run}.html", f"<p style='margin:0'>&bull; <code>{_h(run)}</code>: {info}</p>")
     # the experiment of each run (a replica script's runs are not named after it)
-    owner = {}
-    for exp in load_experiments():
-        try:
-            for rid in run_ids(exp, load_scale("full")):
-                owner[rid] = exp
-        except Exception:  # an experiment not trained at any scale names no runs
-            continue
+    full = load_scale("full")  # a replica script's run names are the same at every scale
+    owner = {rid: exp for exp in load_experiments() for rid in run_ids(exp, full)}
     for key in sorted({split_run_id(r)[0] for r in runs}):
         exp = key if key in numbers else owner.get(key, key)
-        ids = numbers.get(exp, [])
-        text = (STYLE + f"<p><b>The book's numbers of {_h(exp)} and ours</b> (from the check):</p>"
-                + html_table(BOOK_COLUMNS, [[i, *(checks[i].get(c, "") for c in BOOK_COLUMNS[1:])]
-                                            for i in ids])
-                if ids else "<!-- no number of the book -->")
+        table = book_table(numbers.get(exp, []), checks, f" of {exp}")
+        text = STYLE + table if table else "<!-- no number of the book -->"
         put(f"experiments/{key}.html", text)
     return written
