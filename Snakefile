@@ -4,6 +4,7 @@
 #   snakemake --cores all                     # the whole book at the default scale
 #   snakemake --cores all chapter3            # one chapter
 #   snakemake --cores all --config scale=ci   # a few minutes
+#   snakemake --report results/report.html    # then: the whole book as one HTML file
 #
 # Rules only wire: every step is an `nnsci <verb>` call (see nnsci/cli.py).
 
@@ -29,6 +30,10 @@ include: "workflow/rules/ch5.smk"
 include: "workflow/rules/ch6.smk"
 include: "workflow/rules/check.smk"
 include: "workflow/rules/benchmarks.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
@@ -42,3 +47,4 @@ rule all:
         rules.chapter6.input,
         "results/check/report.md",
         "results/benchmarks/jobs.md",
+        nnsci.report.CAPTION_DIR,

@@ -109,6 +109,13 @@ def cmd_benchmarks(a):
     print(f"{len(jobs)} jobs in {len(chapters)} chapters: {a.out}, {a.chapters}")
 
 
+def cmd_report_captions(a):
+    from .report import write_captions
+
+    written = write_captions(a.results, a.out)
+    print(f"{len(written)} caption files in {a.out}")
+
+
 def cmd_reference(a):
     from .reference import store
 
@@ -182,6 +189,11 @@ def build_parser():
     p.add_argument("--out", required=True, help="per-job table (.md; the .csv goes beside it)")
     p.add_argument("--chapters", required=True, help="per-chapter table (.md; the .csv goes beside it)")
     p.set_defaults(func=cmd_benchmarks)
+
+    p = sub.add_parser("report-captions", help="write the captions of snakemake --report from the registries")
+    p.add_argument("--results", default="results", help="the build's results directory")
+    p.add_argument("--out", default="results/report/captions", help="where the captions go")
+    p.set_defaults(func=cmd_report_captions)
 
     p = sub.add_parser("reference", help="store our current metrics as config/reference/<scale>/chN.yaml")
     p.add_argument("--scale", required=True)

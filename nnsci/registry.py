@@ -6,6 +6,7 @@ every chapter module of the registry's package first, so an id is found whatever
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 
 from .errors import NnsciError
@@ -17,17 +18,28 @@ class Registry(dict):
     def __init__(self, kind: str, package: str):
         super().__init__()
         self.kind, self.package = kind, package
+        self.docs = {}
 
-    def register(self, name):
-        """Decorator: register ``fn`` as the ``kind`` ``name`` (an id registered twice is a bug)."""
+    def register(self, name, doc=None):
+        """Decorator: register ``fn`` as the ``kind`` ``name`` (an id registered twice is a bug).
+
+        ``doc`` says what it shows (the report's caption), for a builder without a docstring of its
+        own (a lambda registered in a loop); otherwise the builder's docstring says it."""
 
         def register(fn):
             if name in self:
                 raise RuntimeError(f"{self.kind} {name!r} registered twice")
             self[name] = fn
+            if doc:
+                self.docs[name] = doc
             return fn
 
         return register
+
+    def describe(self, name) -> str:
+        """What ``name`` shows: its ``doc`` or its builder's docstring ("" when it has neither)."""
+        fn = self.lookup(name)
+        return inspect.cleandoc(self.docs.get(name) or fn.__doc__ or "")
 
     def load_all(self):
         """Import every chapter module (``ch*``) of the package so that its builders register."""

@@ -6,11 +6,19 @@ the local mirror ``../shared/data/mnist`` beside the checkout."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+SNAKEFILE = REPO / "Snakefile"
+
+# What the end-to-end run builds: everything, so the test grows as chapters are added, and the
+# strict check, which fails when a number differs from the stored ci reference metrics.
+E2E_TARGETS = ["all", "check_strict"]
 
 # The CUDA backend's tests (marker cudasim) run its kernels in numba's CUDA simulator. numba reads
 # this when it is first imported, so it is set here, before any test imports it;
@@ -45,3 +53,29 @@ def mnist_npz(tmp_path_factory, mirror_dir) -> Path:
     out = d / "mnist.npz"
     prepare_mnist(d / "raw", out)
     return out
+
+
+def run_snakemake(workdir, *args, mirror=None, timeout=120):
+    """Run snakemake on the project's Snakefile in ``workdir``; the venv's ``nnsci`` on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    if mirror is not None:
+        env["NNSCI_MNIST_MIRROR"] = str(mirror)
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
+    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def ci_build(tmp_path_factory, mirror_dir):
+    """The end-to-end build at ci scale, made once per session: tests/test_workflow.py checks the
+    build, tests/test_report.py builds Snakemake's report from the same directory.
+    ``NNSCI_CI_BUILD=<dir>`` reuses a finished ci build (all, check_strict) instead."""
+    reuse = os.environ.get("NNSCI_CI_BUILD")  # a finished ci build's directory, to work on these tests
+    if reuse:
+        done = subprocess.CompletedProcess([], 0, stdout="", stderr=f"reused {reuse}")
+        return SimpleNamespace(dir=Path(reuse).resolve(), result=done, mirror=mirror_dir)
+    workdir = tmp_path_factory.mktemp("ci_build")
+    # Targets go before --config, which takes every word after it.
+    result = run_snakemake(workdir, *E2E_TARGETS, "--cores", "2", "--config", "scale=ci",
+                           mirror=mirror_dir, timeout=1800)
+    return SimpleNamespace(dir=workdir, result=result, mirror=mirror_dir)

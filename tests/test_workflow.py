@@ -6,29 +6,8 @@ config through ``workflow.basedir``)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SNAKEFILE = REPO / "Snakefile"
-
-# What the end-to-end run builds: everything, so the test grows as chapters are added, and the
-# strict check, which fails when a number differs from the stored ci reference metrics.
-E2E_TARGETS = ["all", "check_strict"]
-
-
-def snakemake(workdir, *args, mirror=None, timeout=120):
-    """Run snakemake on the project's Snakefile in ``workdir``; the venv's ``nnsci`` on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    if mirror is not None:
-        env["NNSCI_MNIST_MIRROR"] = str(mirror)
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
-    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+from conftest import E2E_TARGETS, run_snakemake as snakemake
 
 
 def output(result):
@@ -58,15 +37,13 @@ def test_bad_config_fails_naming_it(tmp_path, override, named):
 
 
 @pytest.mark.slow
-def test_ci_scale_build_then_nothing_to_do(tmp_path, mirror_dir):
-    # Targets go before --config, which takes every word after it.
-    result = snakemake(tmp_path, *E2E_TARGETS, "--cores", "2", "--config", "scale=ci",
-                       mirror=mirror_dir, timeout=1800)
+def test_ci_scale_build_then_nothing_to_do(ci_build):
+    tmp_path, result = ci_build.dir, ci_build.result
     assert result.returncode == 0, output(result)[-5000:]
     assert (tmp_path / "resources/mnist/mnist.npz").is_file()
     assert (tmp_path / "results/check/report.md").is_file()
     assert not list((tmp_path / "resources").rglob(".*.tmp*")), "temporary files left behind"
-    again = snakemake(tmp_path, *E2E_TARGETS, "-n", "--config", "scale=ci", mirror=mirror_dir)
+    again = snakemake(tmp_path, *E2E_TARGETS, "-n", "--config", "scale=ci", mirror=ci_build.mirror)
     assert again.returncode == 0, output(again)
     assert nothing_to_do(output(again)), output(again)
 

@@ -89,6 +89,8 @@ def bitwise_worst_margin(weight=BITWISE_WEIGHT):
 
 @table("ch1.analytic")
 def analytic_table(inputs, scale):
+    """Chapter 1's arithmetic: the cheese-festival and NAND perceptrons, the half-adder, the
+    counting facts and exercise E1.1's bitwise output layer, computed rather than typed."""
     t5 = cheese_agreement(5, lambda weather, partner, transit: weather)
     t3 = cheese_agreement(3, lambda weather, partner, transit: weather | (transit & partner))
     adder = sum(half_adder(a, b) == (a ^ b, a & b) for a, b in itertools.product((0, 1), repeat=2))

@@ -38,6 +38,8 @@ def eta_search(numbers):
 
 @table("ch1.networks")
 def networks_table(inputs, scale):
+    """Chapter 1's networks (network.py, every seed): first-epoch, last-epoch and best test accuracy
+    against the book's printed transcripts."""
     results = inputs.get("results", "results")
     rows, numbers = [], {}
     for exp, spec in load_experiments("ch1").items():

@@ -74,6 +74,8 @@ def compare(sizes, data: Dataset, n_checked: int, seed_sequence, h=1e-6):
 
 @table("ch2.backprop_cost")
 def backprop_cost_table(inputs, scale):
+    """What backpropagation saves: its gradients against finite differences (eq. 46) on chapter 1's
+    networks, how closely they agree, and the time of each per example."""
     d = load_mnist(inputs["mnist"])
     n_examples, n_checked = scale.gradient_check(1000, 400)
     data = Dataset.classification(to_float(d["training_x"][:n_examples], "float64"), d["training_y"][:n_examples],

@@ -187,6 +187,8 @@ def parameter_counts():
 
 @table("ch3.results")
 def results_table(inputs, scale):
+    """Every training run of chapter 3: the book's numbers (printed, or from its stored series)
+    beside ours, the replicas of the book's seeded scripts and our seeded runs."""
     results = inputs.get("results", "results")
     numbers = {}
     rows = replica_rows(results, scale, numbers) + our_rows(results, scale, numbers)
@@ -225,6 +227,8 @@ transcript. The gap of overfit_full is 97.86 - 95.33 = 2.53 (the book prints 1.5
 
 @table("ch3.more_data")
 def more_data_table(inputs, scale):
+    """The more-data curves (figures 3.21-3.26): validation accuracy by training-set size of the
+    replicated script, our seeds, the SVM and the book's stored curves."""
     curves = more_data_curves(inputs, scale)
     numbers, rows = {}, []
     rep = dict(zip(curves["replica"]["n"].astype(int), curves["replica"]["acc"]))

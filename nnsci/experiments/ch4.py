@@ -83,6 +83,8 @@ five bumps. Tower outputs use ideal steps (the book's 3-D steps use weight 1000)
 
 @table("ch4.numbers")
 def numbers_table(inputs, scale):
+    """Chapter 4's numbers: the step points, bump heights and tower constructions of the visual
+    proof, computed from the constructions."""
     rows = numbers()
     df = pd.DataFrame(rows, columns=["id", "quantity", "value", "book"])
     df["value"] = df["value"].astype(float)

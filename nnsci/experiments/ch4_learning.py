@@ -134,6 +134,8 @@ def fits(scale, root_seed):
 
 @table("ch4.learning")
 def learning_table(inputs, scale):
+    """Beyond the book: how well one hidden layer of each size learns the chapter's function f by
+    gradient descent, against the hand-built bump approximations."""
     x, y = points()
     learned_fits, bumps = fits(scale, root_seed(inputs))
     rows, numbers = [], {}

@@ -107,6 +107,8 @@ def _g(v, digits=3):
 
 @table("ch5.depth")
 def depth_table(inputs, scale):
+    """Accuracy against the number of hidden layers (network2.py, chapter 5's first experiment):
+    the book's numbers beside ours, every seed."""
     results = inputs.get("results", "results")
     specs = load_experiments("ch5")
     rows, numbers = [], {}
@@ -254,6 +256,8 @@ def _speed_rows(results, scale):
 
 @table("ch5.gradients")
 def gradients_table(inputs, scale):
+    """The per-layer gradient norms ||delta^l|| of chapter 5's untrained and trained networks (the
+    vanishing gradient), the book's numbers beside ours."""
     if "mnist" not in inputs:
         raise NnsciError("ch5.gradients needs --input mnist=PATH")
     from ..data.mnist import load_mnist
@@ -289,6 +293,8 @@ def cure_experiments():
 
 @table("ch5.cures")
 def cures_table(inputs, scale):
+    """Beyond the book: what cures the vanishing gradient (better initialisation, ReLU, tanh and
+    others), per-layer speed of learning and validation accuracy of each run."""
     results = inputs.get("results", "results")
     specs = load_experiments("ch5")
     rows, numbers = [], {}

@@ -183,6 +183,8 @@ def ensemble_errors(pred):
 
 @table("ch6.ensemble")
 def ensemble_table(inputs, scale):
+    """The ensemble of chapter 6's dropout networks: the plurality vote of ch6.dropout's seeds, each
+    network's accuracy, the vote's errors and how many are among the book's 33."""
     pred = load_predictions(inputs)
     labels = pred["labels"]
     n = len(labels)
@@ -235,6 +237,8 @@ def _describe(spec):
 
 @table("ch6.results")
 def results_table(inputs, scale):
+    """Every network of chapter 6's convolutional section: the book's accuracy, ours as the book's
+    statistic, mean and sd over seeds, best-validation epoch, examples seen, wall time."""
     results = inputs.get("results", "results")
     rows, numbers = [], {}
     for exp in RUNS:
@@ -385,6 +389,8 @@ def arithmetic():
 
 @table("ch6.arithmetic")
 def arithmetic_table(inputs, scale):
+    """Chapter 6's architecture arithmetic (shared weights, parameter counts, feature-map sizes),
+    computed from the engine's layer plans."""
     rows, numbers = [], {}
     for key, what, value in arithmetic():
         book = book_value(key)

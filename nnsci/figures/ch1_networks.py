@@ -26,7 +26,10 @@ def accuracy_figure(out, inputs, scale, experiment):
 
 def _register(exp):
     name = "ch1.accuracy_" + exp.split(".", 1)[1].replace(".", "_")
-    figure(name)(lambda out, inputs, scale: accuracy_figure(out, inputs, scale, exp))
+    spec = load_experiments("ch1")[exp]
+    doc = (f"Beyond the book's figures (it printed {exp}'s runs as transcripts): test accuracy per "
+           f"epoch of every seed of {exp}, {spec.get('description', '')}.")
+    figure(name, doc=doc)(lambda out, inputs, scale: accuracy_figure(out, inputs, scale, exp))
 
 
 for _exp in load_experiments("ch1"):

@@ -88,8 +88,17 @@ CURVES = {
 }
 
 
+# The book's figure number of each curve.
+CURVE_FIGURES = {"overfitting1": "3.8", "overfitting2": "3.9", "overfitting3": "3.10",
+                 "overfitting4": "3.11", "regularized1": "3.13", "regularized2": "3.14"}
+
+
 def _register_curve(name, args):
-    figure(f"ch3.{name}")(lambda out, inputs, scale: _curve(out, inputs, scale, RUNS[name][0], *args))
+    doc = (f"Figure {CURVE_FIGURES[name]}: {args[1].lower()} per epoch of {RUNS[name][0]} "
+           f"(1,000 training images{', L2 with lambda = 0.1' if 'regularized' in name else ''}), "
+           f"from epoch {args[2]} at the full scale; dashed: the book's stored series.")
+    figure(f"ch3.{name}", doc=doc)(
+        lambda out, inputs, scale: _curve(out, inputs, scale, RUNS[name][0], *args))
 
 
 for _name, _args in CURVES.items():
@@ -98,11 +107,14 @@ for _name, _args in CURVES.items():
 
 @figure("ch3.overfitting_full")
 def overfitting_full(out, inputs, scale):
+    """Figure 3.12: test and training accuracy per epoch of ch3.overfit_full (all 50,000 training
+    images, no regularisation)."""
     _overlay(out, inputs, scale, RUNS["overfitting_full"][0])
 
 
 @figure("ch3.regularized_full")
 def regularized_full(out, inputs, scale):
+    """Figure 3.15: test and training accuracy per epoch of ch3.l2_full (50,000 images, lambda = 5)."""
     _overlay(out, inputs, scale, RUNS["regularized_full"][0])
 
 
@@ -130,7 +142,10 @@ def weight_initialization(out, inputs, scale, script):
 
 
 for _n in (30, 100):
-    figure(f"ch3.weight_initialization_{_n}")(
+    figure(f"ch3.weight_initialization_{_n}",
+           doc=f"Figure {'3.30' if _n == 30 else '3.31'}: validation accuracy per epoch of a "
+               f"[784, {_n}, 10] network, old (N(0, 1)) against new (N(0, 1/n_in)) weight "
+               f"initialisation (ch3.winit{_n}); dashed: the book's stored series.")(
         lambda out, inputs, scale, _n=_n: weight_initialization(out, inputs, scale,
                                                                 RUNS[f"weight_initialization_{_n}"][0]))
 
@@ -205,10 +220,17 @@ def _more_data(out, inputs, scale, log, comparison=False, fit=False):
     save(fig, out)
 
 
-figure("ch3.more_data")(lambda out, inputs, scale: _more_data(out, inputs, scale, log=False))
-figure("ch3.more_data_log")(lambda out, inputs, scale: _more_data(out, inputs, scale, log=True))
-figure("ch3.more_data_comparison")(lambda out, inputs, scale: _more_data(out, inputs, scale, True, True))
-figure("ch3.more_data_fit")(lambda out, inputs, scale: _more_data(out, inputs, scale, True, fit=True))
+figure("ch3.more_data", doc="Figure 3.21: validation accuracy against the training-set size "
+       "(ch3.more_data, the book's script replicated; band: our seeds; dashed: the book's stored "
+       "curve).")(lambda out, inputs, scale: _more_data(out, inputs, scale, log=False))
+figure("ch3.more_data_log", doc="Figure 3.22 (and 3.25): the more-data curve of figure 3.21 on "
+       "a log scale of training-set size.")(lambda out, inputs, scale: _more_data(out, inputs, scale, log=True))
+figure("ch3.more_data_comparison", doc="Figure 3.26: the network's and the SVM's validation "
+       "accuracy against the training-set size (log scale); dotted/dashed: the book's stored "
+       "curves.")(lambda out, inputs, scale: _more_data(out, inputs, scale, True, True))
+figure("ch3.more_data_fit", doc="Beyond the book's figures (problem P3.7): power laws "
+       "acc(n) = a - b n^-c fitted to the more-data curves, with 68% bootstrap bands, extrapolated "
+       "to 500,000 images.")(lambda out, inputs, scale: _more_data(out, inputs, scale, True, fit=True))
 
 
 # ---- the problems: mean validation accuracy over seeds, with the seed range ------------------
@@ -256,7 +278,10 @@ def _register_problem(name, title, labels):
     if len(labels) != len(RUNS[name]):
         raise RuntimeError(f"ch3.{name}: {len(labels)} labels for {len(RUNS[name])} experiments")
     experiments = list(zip(RUNS[name], labels))
-    figure(f"ch3.{name}")(lambda out, inputs, scale: _problem(out, inputs, scale, title, experiments))
+    doc = (f"Beyond the book's figures ({title}): validation accuracy per epoch, the mean over "
+           f"seeds with their range as a band, of {', '.join(RUNS[name])}.")
+    figure(f"ch3.{name}", doc=doc)(
+        lambda out, inputs, scale: _problem(out, inputs, scale, title, experiments))
 
 
 for _name, (_title, _labels) in PROBLEMS.items():

@@ -96,12 +96,25 @@ def exact_gradient_plot(out, demo):
     save(fig, out)
 
 
+# The book's figure number of each saturation widget.
+SATURATION_FIGURES = {"saturation1": "3.2", "saturation2": "3.3", "saturation3": "3.6",
+                      "saturation4": "3.7"}
+
+
 def _register_saturation(name):
     demo = demos.DEMOS[name]
-    figure(f"ch3.{name}")(lambda out, inputs, scale: saturation_plot(out, demo))
-    figure(f"ch3.{name}_anim")(lambda out, inputs, scale: saturation_animation(out, demo))
+    what = (f"the one-neuron widget ({demo.cost.name} cost, w0 = {demo.w0:g}, b0 = {demo.b0:g}, "
+            f"eta = {demo.eta:g}, {demo.frames} epochs)")
+    fig = SATURATION_FIGURES[name]
+    figure(f"ch3.{name}", doc=f"Figure {fig}: cost per epoch of {what}.")(
+        lambda out, inputs, scale: saturation_plot(out, demo))
+    figure(f"ch3.{name}_anim", doc=f"Figure {fig} as the book's animation: {what}.")(
+        lambda out, inputs, scale: saturation_animation(out, demo))
     if demo.cost is demos.CROSS_ENTROPY_WIDGET:
-        figure(f"ch3.{name}_exact")(lambda out, inputs, scale: exact_gradient_plot(out, demo))
+        figure(f"ch3.{name}_exact",
+               doc=f"Beyond the book's figures: {what} stepped by the exact cross-entropy gradient "
+                   "beside the widget's own rule.")(
+            lambda out, inputs, scale: exact_gradient_plot(out, demo))
 
 
 for _name in demos.DEMOS:

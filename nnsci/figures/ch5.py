@@ -111,7 +111,10 @@ def speed_figure(out, inputs, scale, experiment, title):
 
 
 def _register_speed(n_hidden):
-    figure(f"ch5.training_speed_{n_hidden}_layers")(
+    figure(f"ch5.training_speed_{n_hidden}_layers",
+           doc=f"Figure 5.{n_hidden + 4}: the speed of learning (the norm of the gradient of each "
+               f"hidden layer) per epoch of ch5.speed{n_hidden}, a network with {n_hidden} hidden "
+               "layers trained on full-batch gradient descent; thick: seed 0.")(
         lambda out, inputs, scale: speed_figure(out, inputs, scale, f"ch5.speed{n_hidden}",
                                                 f"Speed of learning: {n_hidden} hidden layers"))
 
@@ -122,6 +125,8 @@ for _n in (2, 3, 4):
 
 @figure("ch5.training_speed_4_layers_sgd")
 def training_speed_4_layers_sgd(out, inputs, scale):
+    """Beyond the book's figures: the speed of learning of figure 5.8's four hidden layers under
+    mini-batch SGD (mini-batch 10, ch5.speed4_sgd) instead of full-batch gradient descent."""
     speed_figure(out, inputs, scale, "ch5.speed4_sgd",
                  "Speed of learning: 4 hidden layers, mini-batch SGD (mb 10)")
 

@@ -14,7 +14,7 @@ rule benchmarks_table:
         rules.chapter5.input,
         rules.chapter6.input,
     output:
-        md="results/benchmarks/jobs.md",
+        md=book_report("results/benchmarks/jobs.md"),
         csv="results/benchmarks/jobs.csv",
         chapters_md="results/benchmarks/chapters.md",
         chapters_csv="results/benchmarks/chapters.csv",

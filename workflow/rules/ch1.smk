@@ -36,7 +36,7 @@ rule ch1_mnist_figure:
     input:
         mnist=MNIST,
     output:
-        "results/ch1/figures/{name}.png",
+        book_report("results/ch1/figures/{name}.png"),
     log:
         "logs/ch1/figures/{name}.log",
     wildcard_constraints:
@@ -55,7 +55,7 @@ rule ch1_plot_figure:
     conda:
         "../../environment.yml"
     output:
-        "results/ch1/figures/{name}.png",
+        book_report("results/ch1/figures/{name}.png"),
     log:
         "logs/ch1/figures/{name}.log",
     wildcard_constraints:
@@ -99,7 +99,7 @@ rule ch1_baselines_table:
         mnist=MNIST,
         svm=f"results/svm/size{SVM_SIZE}.npz",
     output:
-        md="results/ch1/tables/baselines.md",
+        md=book_report("results/ch1/tables/baselines.md"),
         csv="results/ch1/tables/baselines.csv",
         metrics="results/ch1/metrics/baselines.json",
     log:
@@ -138,7 +138,7 @@ rule ch1_accuracy_figure:
             CH1_EXPERIMENTS[CH1_NET_FIGURES.index(wildcards.name)]
         ),
     output:
-        "results/ch1/figures/{name}.png",
+        book_report("results/ch1/figures/{name}.png"),
     log:
         "logs/ch1/figures/{name}.log",
     wildcard_constraints:
@@ -158,7 +158,7 @@ rule ch1_networks_table:
     input:
         run_metrics(*CH1_EXPERIMENTS),
     output:
-        md="results/ch1/tables/networks.md",
+        md=book_report("results/ch1/tables/networks.md"),
         csv="results/ch1/tables/networks.csv",
         metrics="results/ch1/metrics/networks.json",
     log:
@@ -187,7 +187,7 @@ rule ch1_analytic_table:
     conda:
         "../../environment.yml"
     output:
-        md="results/ch1/tables/analytic.md",
+        md=book_report("results/ch1/tables/analytic.md"),
         csv="results/ch1/tables/analytic.csv",
         metrics="results/ch1/metrics/analytic.json",
     log:
@@ -209,7 +209,7 @@ rule ch1_bitwise_table:
         runs=run_metrics("ch1.net30"),
         mnist=MNIST,
     output:
-        md="results/ch1/tables/bitwise.md",
+        md=book_report("results/ch1/tables/bitwise.md"),
         csv="results/ch1/tables/bitwise.csv",
         metrics="results/ch1/metrics/bitwise.json",
     log:

@@ -13,7 +13,7 @@ rule ch2_backprop_cost_table:
     input:
         mnist=MNIST,
     output:
-        md="results/ch2/tables/backprop_cost.md",
+        md=book_report("results/ch2/tables/backprop_cost.md"),
         csv="results/ch2/tables/backprop_cost.csv",
         metrics="results/ch2/metrics/backprop_cost.json",
     log:

@@ -40,7 +40,7 @@ rule ch3_demo_plot:
     conda:
         "../../environment.yml"
     output:
-        "results/ch3/figures/{name}.png",
+        book_report("results/ch3/figures/{name}.png"),
     log:
         "logs/ch3/figures/{name}.log",
     wildcard_constraints:
@@ -58,7 +58,7 @@ rule ch3_demo_animation:
     conda:
         "../../environment.yml"
     output:
-        "results/ch3/figures/{name}.gif",
+        book_report("results/ch3/figures/{name}.gif"),
     log:
         "logs/ch3/figures/{name}_gif.log",
     wildcard_constraints:
@@ -78,7 +78,7 @@ rule ch3_demo_mnist_figure:
     input:
         mnist=MNIST,
     output:
-        "results/ch3/figures/{name}.png",
+        book_report("results/ch3/figures/{name}.png"),
     log:
         "logs/ch3/figures/{name}.log",
     wildcard_constraints:
@@ -97,7 +97,7 @@ rule ch3_demos_table:
     conda:
         "../../environment.yml"
     output:
-        md="results/ch3/tables/demos.md",
+        md=book_report("results/ch3/tables/demos.md"),
         csv="results/ch3/tables/demos.csv",
         metrics="results/ch3/metrics/demos.json",
     log:
@@ -160,7 +160,7 @@ rule ch3_run_figure:
     input:
         lambda wildcards: run_metrics(*CH3_RUN_FIGURES[wildcards.name]),
     output:
-        "results/ch3/figures/{name}.png",
+        book_report("results/ch3/figures/{name}.png"),
     log:
         "logs/ch3/figures/{name}.log",
     wildcard_constraints:
@@ -204,7 +204,7 @@ rule ch3_more_data_figure:
     input:
         curves="results/ch3/data/more_data_curves.json",
     output:
-        "results/ch3/figures/{name}.png",
+        book_report("results/ch3/figures/{name}.png"),
     log:
         "logs/ch3/figures/{name}.log",
     wildcard_constraints:
@@ -225,7 +225,7 @@ rule ch3_results_table:
     input:
         run_metrics(*[e for e in CH3_REPLICAS + CH3_OURS if e not in CH3_MORE_DATA_RUNS]),
     output:
-        md="results/ch3/tables/results.md",
+        md=book_report("results/ch3/tables/results.md"),
         csv="results/ch3/tables/results.csv",
         metrics="results/ch3/metrics/results.json",
     log:
@@ -246,7 +246,7 @@ rule ch3_more_data_table:
     input:
         curves="results/ch3/data/more_data_curves.json",
     output:
-        md="results/ch3/tables/more_data.md",
+        md=book_report("results/ch3/tables/more_data.md"),
         csv="results/ch3/tables/more_data.csv",
         metrics="results/ch3/metrics/more_data.json",
     log:

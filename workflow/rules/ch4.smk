@@ -19,7 +19,7 @@ rule ch4_figure:
     conda:
         "../../environment.yml"
     output:
-        "results/ch4/figures/{name}",
+        book_report("results/ch4/figures/{name}"),
     wildcard_constraints:
         name="|".join(re.escape(f) for f in CH4_FIGURES),
     params:
@@ -40,7 +40,7 @@ rule ch4_numbers:
     conda:
         "../../environment.yml"
     output:
-        md="results/ch4/tables/numbers.md",
+        md=book_report("results/ch4/tables/numbers.md"),
         csv="results/ch4/tables/numbers.csv",
         metrics="results/ch4/metrics/numbers.json",
     log:
@@ -71,7 +71,7 @@ rule ch4_learning_figure:
     conda:
         "../../environment.yml"
     output:
-        "results/ch4/figures/learning.png",
+        book_report("results/ch4/figures/learning.png"),
     log:
         "logs/ch4/figures/learning.log",
     params:
@@ -90,7 +90,7 @@ rule ch4_learning_table:
     conda:
         "../../environment.yml"
     output:
-        md="results/ch4/tables/learning.md",
+        md=book_report("results/ch4/tables/learning.md"),
         csv="results/ch4/tables/learning.csv",
         metrics="results/ch4/metrics/learning.json",
     log:

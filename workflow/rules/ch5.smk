@@ -21,7 +21,7 @@ rule ch5_demo_plot:
     conda:
         "../../environment.yml"
     output:
-        "results/ch5/figures/{name}.png",
+        book_report("results/ch5/figures/{name}.png"),
     log:
         "logs/ch5/figures/{name}.log",
     wildcard_constraints:
@@ -39,7 +39,7 @@ rule ch5_analytic_table:
     conda:
         "../../environment.yml"
     output:
-        md="results/ch5/tables/analytic.md",
+        md=book_report("results/ch5/tables/analytic.md"),
         csv="results/ch5/tables/analytic.csv",
         metrics="results/ch5/metrics/analytic.json",
     log:
@@ -94,7 +94,7 @@ rule ch5_initial_gradient:
     input:
         mnist=MNIST,
     output:
-        "results/ch5/figures/initial_gradient.png",
+        book_report("results/ch5/figures/initial_gradient.png"),
     log:
         "logs/ch5/figures/initial_gradient.log",
     params:
@@ -114,7 +114,7 @@ rule ch5_run_figure:
     input:
         lambda wildcards: run_metrics(*CH5_RUN_FIGURES[wildcards.name]),
     output:
-        "results/ch5/figures/{name}.png",
+        book_report("results/ch5/figures/{name}.png"),
     log:
         "logs/ch5/figures/{name}.log",
     wildcard_constraints:
@@ -135,7 +135,7 @@ rule ch5_trained_table:
         runs=lambda wildcards: run_metrics(*CH5_TRAINED_TABLES[wildcards.name]),
         mnist=MNIST,
     output:
-        md="results/ch5/tables/{name}.md",
+        md=book_report("results/ch5/tables/{name}.md"),
         csv="results/ch5/tables/{name}.csv",
         metrics="results/ch5/metrics/{name}.json",
     log:

@@ -31,7 +31,7 @@ rule ch6_digits:
     input:
         mnist=MNIST,
     output:
-        "results/ch6/figures/digits.png",
+        book_report("results/ch6/figures/digits.png"),
     log:
         "logs/ch6/figures/digits.log",
     params:
@@ -69,7 +69,7 @@ rule ch6_ensemble_errors:
     input:
         CH6_ENSEMBLE,
     output:
-        "results/ch6/figures/ensemble_errors.png",
+        book_report("results/ch6/figures/ensemble_errors.png"),
     log:
         "logs/ch6/figures/ensemble_errors.log",
     params:
@@ -89,7 +89,7 @@ rule ch6_filters:
         f"results/runs/{CH6.FILTERS_RUN}/weights.npz",
         f"results/runs/{CH6.FILTERS_RUN}/metrics.json",
     output:
-        "results/ch6/figures/net_full_layer_{layer}.png",
+        book_report("results/ch6/figures/net_full_layer_{layer}.png"),
     log:
         "logs/ch6/figures/net_full_layer_{layer}.log",
     wildcard_constraints:
@@ -109,7 +109,7 @@ rule ch6_run_figure:
     input:
         lambda wildcards: run_metrics(*CH6_RUN_FIGURES[wildcards.name]),
     output:
-        "results/ch6/figures/{name}.png",
+        book_report("results/ch6/figures/{name}.png"),
     log:
         "logs/ch6/figures/{name}.log",
     wildcard_constraints:
@@ -127,7 +127,7 @@ rule ch6_plan_figure:
     conda:
         "../../environment.yml"
     output:
-        "results/ch6/figures/{name}.png",
+        book_report("results/ch6/figures/{name}.png"),
     log:
         "logs/ch6/figures/{name}.log",
     wildcard_constraints:
@@ -147,7 +147,7 @@ rule ch6_run_table:
     input:
         lambda wildcards: run_metrics(*CH6_RUN_TABLES[wildcards.name]),
     output:
-        md="results/ch6/tables/{name}.md",
+        md=book_report("results/ch6/tables/{name}.md"),
         csv="results/ch6/tables/{name}.csv",
         metrics="results/ch6/metrics/{name}.json",
     log:
@@ -170,7 +170,7 @@ rule ch6_ensemble_table:
     input:
         CH6_ENSEMBLE,
     output:
-        md="results/ch6/tables/ensemble.md",
+        md=book_report("results/ch6/tables/ensemble.md"),
         csv="results/ch6/tables/ensemble.csv",
         metrics="results/ch6/metrics/ensemble.json",
     log:
@@ -189,7 +189,7 @@ rule ch6_arithmetic_table:
     conda:
         "../../environment.yml"
     output:
-        md="results/ch6/tables/arithmetic.md",
+        md=book_report("results/ch6/tables/arithmetic.md"),
         csv="results/ch6/tables/arithmetic.csv",
         metrics="results/ch6/metrics/arithmetic.json",
     log:

@@ -34,7 +34,7 @@ rule check:
         book=os.path.join(REFERENCE_DIR, "book.yaml"),
         stored=CHECK_STORED,
     output:
-        md="results/check/report.md",
+        md=book_report("results/check/report.md"),
         csv="results/check/report.csv",
     log:
         "logs/check.log",

@@ -5,6 +5,7 @@ import shlex
 import nnsci.config
 import nnsci.experiments
 import nnsci.provenance
+import nnsci.report
 import nnsci.resources
 
 SCALE = config["scale"]
@@ -59,3 +60,20 @@ DATA_FILES = {"mnist": MNIST, "expanded": EXPANDED}
 def run_data(wildcards):
     """The data files a training run reads, by the sets its spec names."""
     return {k: DATA_FILES[k] for k in nnsci.experiments.data_inputs(wildcards.run)}
+
+
+def book_report(path):
+    """Mark a figure or table for `snakemake --report`: filed under its chapter and the book's
+    section, with labels and a caption (workflow/report/caption.rst reads what rule report_captions
+    wrote), all from nnsci/report.py. The marked file must be the rule's first output."""
+
+    def concrete(wildcards):
+        return path.format(**dict(wildcards.items()))
+
+    return report(
+        path,
+        caption="../report/caption.rst",
+        category=nnsci.report.category(path),
+        subcategory=lambda wildcards: nnsci.report.section(concrete(wildcards)),
+        labels=lambda wildcards: nnsci.report.labels(concrete(wildcards)),
+    )

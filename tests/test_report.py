@@ -1,0 +1,139 @@
+"""Snakemake's HTML report of the whole book, built from the end-to-end ci build (no second build).
+
+The report is built once, as the self-contained .html (``snakemake --report report.html``). The
+tests read the page's own data, the ``var results = {...}`` and ``var categories = {...}`` JSON
+that its JavaScript renders (each result's caption, category, subcategory, labels and its file as a
+base64 data URI), rather than the rendered page. (The .zip form holds the same page, with the files
+beside it under data/raw/ instead of inside it.)
+
+``test_report_renders_in_a_browser`` opens the page in headless Chromium (Debian's ``chromium``;
+skipped, with the reason, where there is none) and checks that it rendered the chapters with no
+JavaScript error in the console.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import run_snakemake
+
+from nnsci import report
+
+
+
+def test_every_figure_and_table_has_a_description_a_chapter_and_a_section():
+    from nnsci.figures import FIGURES
+    from nnsci.tables import TABLES
+
+    paths = [f"results/{rid.split('.')[0]}/figures/{rid.split('.', 1)[1]}.png" for rid in FIGURES.load_all()]
+    paths += [f"results/{rid.split('.')[0]}/tables/{rid.split('.', 1)[1]}.md" for rid in TABLES.load_all()]
+    assert len(paths) > 120
+    for path in paths:
+        assert len(report.describe(path)) > 20, path
+        assert report.category(path).startswith("Chapter "), path
+        assert report.section(path), path
+    assert report.book_figure("results/ch3/figures/overfitting1.png") == "Figure 3.8"
+    assert report.book_figure("results/ch4/figures/basic_manipulation.png") == "Figure 4.7"
+    assert report.book_figure("results/ch1/figures/accuracy_net30.png") == ""
+
+
+def page_data(page: str, name: str):
+    """The JSON the report page holds as ``var <name> = ...;`` in its ``<script id="<name>">``."""
+    m = re.search(rf'<script id="{name}">\s*var {name} = (.*?);\s*</script>', page, re.S)
+    assert m, f"no {name} in the report page"
+    return json.loads(m.group(1))
+
+
+def built_files(workdir: Path) -> set[str]:
+    """Every figure and table (its .md) the build made, found on disk, not through nnsci.report."""
+    results = workdir / "results"
+    found = {p for ch in results.glob("ch*") for p in (ch / "figures").glob("*") if p.is_file()}
+    found |= {p for ch in results.glob("ch*") for p in (ch / "tables").glob("*.md")}
+    return {p.relative_to(workdir).as_posix() for p in found if not p.name.startswith(".")}
+
+
+@pytest.fixture(scope="module")
+def built(ci_build):
+    """The end-to-end ci build's directory (tests/conftest.py), built once per session."""
+    assert ci_build.result.returncode == 0, "the ci build failed: see test_ci_scale_build_then_nothing_to_do"
+    return ci_build.dir
+
+
+@pytest.fixture(scope="module")
+def report_html(built, tmp_path_factory) -> Path:
+    """``snakemake --report report.html`` of the ci build."""
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    made = run_snakemake(built, "--report", str(out), "--config", "scale=ci", timeout=600)
+    assert made.returncode == 0, (made.stdout + made.stderr)[-5000:]
+    return out
+
+
+@pytest.mark.slow
+def test_report_has_every_figure_and_table_with_a_caption(built, report_html):
+    page = report_html.read_text(encoding="utf-8")
+    results, categories = page_data(page, "results"), page_data(page, "categories")
+
+    files = built_files(built)
+    assert len(files) > 100, sorted(files)
+    expected = files | {"results/check/report.md", "results/benchmarks/jobs.md"}
+    assert expected <= set(results), f"not in the report: {sorted(expected - set(results))}"
+
+    filed = {path: (cat, sub) for cat, subs in categories.items() for sub, paths in subs.items()
+             for path in paths}
+    for path in sorted(expected):
+        entry = results[path]
+        kind, rid = report.result_kind(path)
+        caption = entry["caption"]
+        # the caption says what it is and what it shows, from the registry; no docutils complaint
+        assert f"<code>{rid}</code>" in caption, (path, caption[:500])
+        assert report._h(report.describe(path).split()[0]) in caption, (path, caption[:500])
+        assert "System Message" not in caption and "(no caption)" not in caption, (path, caption[:2000])
+        assert filed[path] == (report.category(path), report.section(path)), path
+        assert entry["labels"]["id"] == rid
+        assert entry["data_uri"].startswith(f"data:{entry['mime_type']}"), path
+        if kind == "figure" and report.book_figure(path):
+            assert f"{report.book_figure(path)} of the book" in caption, path
+        if kind == "table":
+            assert "<table" in caption, path  # the table itself, readable in the page
+    # a figure drawn from trained networks lists its runs and their seeds
+    net30 = results["results/ch1/figures/accuracy_net30.png"]["caption"]
+    assert "Runs behind it" in net30 and "ch1.net30.s0" in net30 and "spawn key" in net30
+    assert "The book's numbers of ch1.net30 and ours" in net30
+    # every chapter, and the check and the run times
+    assert {report.category(p) for p in expected} == set(categories)
+    assert "Run time and memory" in categories[report.BOOK]
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.slow
+def test_report_renders_in_a_browser(report_html, tmp_path):
+    """The .html report opened in headless Chromium: React renders the chapters, no JS error."""
+    browser = chromium()
+    if browser is None:
+        pytest.skip("no Chromium to open the report in (Debian: apt-get install chromium)")
+    out = report_html
+    env = dict(os.environ, HOME=str(tmp_path))
+    run = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=20000", "--dump-dom", out.as_uri()],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    dom, log = run.stdout, run.stderr
+    # console messages (uncaught exceptions among them) are logged as CONSOLE lines
+    errors = [line for line in log.splitlines()
+              if "CONSOLE" in line and re.search(r"Uncaught|Error", line)]
+    assert not errors, errors
+    assert "Chapter 1. Using neural nets to recognize handwritten digits" in dom
+    assert "Chapter 6. Deep learning" in dom
