@@ -1,18 +1,12 @@
 """ConvPool kernels: a "valid" true convolution (Theano's ``conv2d`` flips the kernel), 2 x 2
 max-pooling with Theano's gradient rule for ties, one bias per map after pooling, then the
-activation.
-
-Threads: ``conv_forward`` and ``conv_backward`` are inlined (``inline='always'``) into the plan's
-entry points, and their ``prange`` loops run in parallel where that entry point is
-``parallel=True`` (training and evaluation) and serially elsewhere. They split the work over
-independent outputs only (examples; maps for the weight gradient) and every sum runs in one fixed
-order, so a run gives the same bytes on any number of threads. (Calling a separately compiled
-``parallel=True`` kernel from a cached one is not safe: loaded from numba's cache, it crashed.)"""
+activation. They run on one thread: a cached kernel that calls a ``parallel=True`` one crashed
+when loaded from numba's cache (see plan_kernels)."""
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..functions import activate
 from .kernels import FM
@@ -63,50 +57,50 @@ def _pool_activate(cf, bf, zf, af, act, pool, wc):
 
 
 @njit(cache=True, fastmath=FM)
-def _conv_forward_one(xi, WT, b, ci, pi, zi, ai, act, k, pool):
-    """One example: pi = its flipped patches, ci[f, p] = sum_r WT[r, f] pi[p, r] (r in order, in
-    float64), zi = max-pool(ci) + b, ai = act(zi). The innermost loop runs over the independent
-    maps f (four positions share each load of WT[r]), so it vectorises without reordering a sum."""
-    R, M = WT.shape
-    wc = xi.shape[2] - k + 1
-    P = ci.shape[1]
-    _im2col(xi, pi, k)
-    acc = np.empty((4, M), dtype=np.float64)
-    s0, s1, s2, s3 = acc[0], acc[1], acc[2], acc[3]
-    p = 0
-    while p < P:
-        n = min(4, P - p)
-        a0, a1, a2, a3 = pi[p], pi[p + 1 if n > 1 else p], pi[p + 2 if n > 2 else p], pi[p + 3 if n > 3 else p]
-        acc[:] = 0.0
-        for r in range(R):
-            wt = WT[r]
-            x0, x1, x2, x3 = a0[r], a1[r], a2[r], a3[r]
-            for f in range(M):
-                wf = wt[f]
-                s0[f] += wf * x0
-                s1[f] += wf * x1
-                s2[f] += wf * x2
-                s3[f] += wf * x3
-        for f in range(M):
-            for j in range(n):
-                ci[f, p + j] = acc[j, f]
-        p += n
-    for f in range(M):
-        _pool_activate(ci[f], b[f], zi[f], ai[f], act, pool, wc)
-
-
-@njit(inline='always')
 def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
-    """For each example i (in parallel): pt[i] = its flipped patches, cv[i, f, p] = W[f] . pt[i, p],
+    """For each example i: pt[i] = its flipped patches, cv[i, f, p] = W[f] . pt[i, p],
     z = max-pool(cv) + b[f], a = act(z). x: (m, C, H, Wd); W: (M, R = C k k); cv: (m, M, hc*wc);
-    pt: (m, hc*wc, R); z, a: (m, M, hp, wp). The filters are copied transposed (R, M) once."""
+    pt: (m, hc*wc, R); z, a: (m, M, hp, wp).
+
+    Each dot product W[f] . pt[i, p] is summed over r = 0, 1, ..., R-1 in that order, in float64
+    (then rounded to cv's type). The loops are arranged so that the innermost one runs over the
+    maps f, which are independent: each step multiplies one patch value by a row of the
+    transposed filters WT[r] and adds it into M separate sums (four positions at a time share
+    each load of WT[r]), so the compiler vectorises it without reordering any sum."""
+    m = x.shape[0]
     M, R = W.shape[0], W.shape[1]
+    wc = x.shape[3] - k + 1
+    P = cv.shape[2]
     WT = np.empty((R, M), dtype=W.dtype)
     for f in range(M):
         for r in range(R):
             WT[r, f] = W[f, r]
-    for i in prange(x.shape[0]):
-        _conv_forward_one(x[i], WT, b, cv[i], pt[i], z[i], a[i], act, k, pool)
+    acc = np.empty((4, M), dtype=np.float64)
+    s0, s1, s2, s3 = acc[0], acc[1], acc[2], acc[3]
+    for i in range(m):
+        pi = pt[i]
+        _im2col(x[i], pi, k)
+        ci = cv[i]
+        p = 0
+        while p < P:
+            n = min(4, P - p)
+            a0, a1, a2, a3 = pi[p], pi[p + 1 if n > 1 else p], pi[p + 2 if n > 2 else p], pi[p + 3 if n > 3 else p]
+            acc[:] = 0.0
+            for r in range(R):
+                wt = WT[r]
+                x0, x1, x2, x3 = a0[r], a1[r], a2[r], a3[r]
+                for f in range(M):
+                    wf = wt[f]
+                    s0[f] += wf * x0
+                    s1[f] += wf * x1
+                    s2[f] += wf * x2
+                    s3[f] += wf * x3
+            for f in range(M):
+                for j in range(n):
+                    ci[f, p + j] = acc[j, f]
+            p += n
+        for f in range(M):
+            _pool_activate(ci[f], b[f], z[i, f], a[i, f], act, pool, wc)
 
 
 @njit(cache=True, fastmath=FM)
@@ -134,80 +128,68 @@ def _route_max(cf, df, gf, pool, wc):
 
 
 @njit(cache=True, fastmath=FM)
-def _conv_grad_map(pt, gf, dzf, gw, gb, f, m):
-    """One map f: add dC/db[f] (each example's float64 sum, example by example) into gb[f] and
-    dC/dW[f, r] = sum_i sum_q g[i, f, q] pt[i, q, r] into gw, examples in order, the non-zero q
-    in groups of four consecutive ones. gf: (m, P); dzf: (m, hp, wp)."""
-    P, R = pt.shape[1], pt.shape[2]
-    hp, wp = dzf.shape[1], dzf.shape[2]
-    nz = np.empty(P, dtype=np.int64)
-    for i in range(m):
-        s = 0.0
-        for pp in range(hp):
-            for qq in range(wp):
-                s += dzf[i, pp, qq]
-        gb[f] += s
-        gi = gf[i]
-        pi = pt[i]
-        n = 0
-        for q in range(P):
-            if gi[q] != 0.0:
-                nz[n] = q
-                n += 1
-        j = 0
-        while j + 4 <= n:
-            q0, q1, q2, q3 = nz[j], nz[j + 1], nz[j + 2], nz[j + 3]
-            d0, d1, d2, d3 = gi[q0], gi[q1], gi[q2], gi[q3]
-            a0, a1, a2, a3 = pi[q0], pi[q1], pi[q2], pi[q3]
-            for r in range(R):
-                gw[r] += d0 * a0[r] + d1 * a1[r] + d2 * a2[r] + d3 * a3[r]
-            j += 4
-        while j < n:
-            q0 = nz[j]
-            d0 = gi[q0]
-            a0 = pi[q0]
-            for r in range(R):
-                gw[r] += d0 * a0[r]
-            j += 1
-
-
-@njit(cache=True, fastmath=FM)
-def _conv_dx_one(W, gi, pi, di, k):
-    """One example: dC/d(patch)[q, r] = sum_f g[f, q] W[f, r] (maps in order, zeros skipped),
-    written over pi, then scattered back into di (the adjoint of the patch copy)."""
-    M, R = W.shape
-    P = pi.shape[0]
-    for q in range(P):
-        row = pi[q]
-        for r in range(R):
-            row[r] = 0.0
-        for f in range(M):
-            d = gi[f, q]
-            if d != 0.0:
-                w = W[f]
-                for r in range(R):
-                    row[r] += d * w[r]
-    _col2im(pi, di, k)
-
-
-@njit(inline='always')
 def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
     """Given dz = dC/dz of the pooled outputs (m, M, hp, wp): route it through the max into
     g (m, M, hc*wc) (every input equal to its window's max gets it: Theano's rule), add the
     mini-batch's summed dC/dW (M, R) and dC/db into gW, gb (examples in order), and, if need_dx,
-    write dC/d(input) into dx (m, C, H, Wd) (pt is overwritten then). In parallel over examples
-    (routing, dC/d(input)) and over maps (dC/dW, dC/db); each sum in one fixed order."""
+    write dC/d(input) into dx (m, C, H, Wd) (pt is overwritten then).
+
+    Fixed summation orders: dC/dW[f, r] adds, example by example, the non-zero terms
+    g[i, f, q] pt[i, q, r] in groups of four consecutive q; dC/d(patch)[q, r] adds
+    g[i, f, q] W[f, r] map by map."""
     m = x.shape[0]
-    M = W.shape[0]
+    M, R = W.shape[0], W.shape[1]
+    hp, wp = dz.shape[2], dz.shape[3]
     wc = x.shape[3] - k + 1
-    for i in prange(m):
+    P = cv.shape[2]
+    for i in range(m):
         for f in range(M):
             _route_max(cv[i, f], dz[i, f], g[i, f], pool, wc)
-    for f in prange(M):
-        _conv_grad_map(pt, g[:, f], dz[:, f], gW[f], gb, f, m)
+    nz = np.empty(P, dtype=np.int64)
+    for f in range(M):
+        gw = gW[f]
+        for i in range(m):
+            s = 0.0
+            for pp in range(hp):
+                for qq in range(wp):
+                    s += dz[i, f, pp, qq]
+            gb[f] += s
+            gi = g[i, f]
+            pi = pt[i]
+            n = 0
+            for q in range(P):
+                if gi[q] != 0.0:
+                    nz[n] = q
+                    n += 1
+            j = 0
+            while j + 4 <= n:
+                q0, q1, q2, q3 = nz[j], nz[j + 1], nz[j + 2], nz[j + 3]
+                d0, d1, d2, d3 = gi[q0], gi[q1], gi[q2], gi[q3]
+                a0, a1, a2, a3 = pi[q0], pi[q1], pi[q2], pi[q3]
+                for r in range(R):
+                    gw[r] += d0 * a0[r] + d1 * a1[r] + d2 * a2[r] + d3 * a3[r]
+                j += 4
+            while j < n:
+                q0 = nz[j]
+                d0 = gi[q0]
+                a0 = pi[q0]
+                for r in range(R):
+                    gw[r] += d0 * a0[r]
+                j += 1
     if need_dx:
-        for i in prange(m):
-            _conv_dx_one(W, g[i], pt[i], dx[i], k)
+        for i in range(m):
+            pi = pt[i]
+            for q in range(P):
+                row = pi[q]
+                for r in range(R):
+                    row[r] = 0.0
+                for f in range(M):
+                    d = g[i, f, q]
+                    if d != 0.0:
+                        w = W[f]
+                        for r in range(R):
+                            row[r] += d * w[r]
+            _col2im(pi, dx[i], k)
 
 
 @njit(cache=True, fastmath=FM)

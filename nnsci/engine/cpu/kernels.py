@@ -104,58 +104,47 @@ def _dense(a_in, W, b, z_out, m):
 
 
 @njit(cache=True, fastmath=FM)
-def _outer_row(d, a_in, g, gb, j, m):
-    """Row j of BP3 and BP4: g += sum_i delta_ij a_i and gb[j] += sum_i delta_ij, examples in order,
-    four at a time."""
-    n_in = g.shape[0]
-    for i in range(m):
-        gb[j] += d[i, j]
-    i = 0
-    while i + 4 <= m:
-        d0, d1, d2, d3 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j]
-        a0, a1, a2, a3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
-        for k in range(n_in):
-            g[k] += d0 * a0[k] + d1 * a1[k] + d2 * a2[k] + d3 * a3[k]
-        i += 4
-    while i < m:
-        di = d[i, j]
-        a0 = a_in[i]
-        for k in range(n_in):
-            g[k] += di * a0[k]
-        i += 1
-
-
-@njit(cache=True, fastmath=FM)
 def _outer_accumulate(d, a_in, gW, gb, m):
-    """gW += sum_i delta_i a_i^T and gb += sum_i delta_i (BP3, BP4), row by row."""
-    for j in range(gW.shape[0]):
-        _outer_row(d, a_in, gW[j], gb, j, m)
-
-
-@njit(cache=True)
-def _activate_row(z, a, kind):
-    """a = sigma(z) for one example's layer (softmax over the row)."""
-    n = z.shape[0]
-    if kind == SOFTMAX:
-        top = z[0]
-        for j in range(1, n):
-            top = max(top, z[j])
-        total = 0.0
-        for j in range(n):
-            e = math.exp(z[j] - top)
-            a[j] = e
-            total += e
-        for j in range(n):
-            a[j] = a[j] / total
-    else:
-        for j in range(n):
-            a[j] = activate(z[j], kind)
+    """gW += sum_i delta_i a_i^T and gb += sum_i delta_i (BP3, BP4), four examples at a time."""
+    n_out, n_in = gW.shape
+    for j in range(n_out):
+        for i in range(m):
+            gb[j] += d[i, j]
+        g = gW[j]
+        i = 0
+        while i + 4 <= m:
+            d0, d1, d2, d3 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j]
+            a0, a1, a2, a3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
+            for k in range(n_in):
+                g[k] += d0 * a0[k] + d1 * a1[k] + d2 * a2[k] + d3 * a3[k]
+            i += 4
+        while i < m:
+            di = d[i, j]
+            a0 = a_in[i]
+            for k in range(n_in):
+                g[k] += di * a0[k]
+            i += 1
 
 
 @njit(cache=True)
 def _activate_rows(z, a, m, kind):
-    for i in range(m):
-        _activate_row(z[i], a[i], kind)
+    n = z.shape[1]
+    if kind == SOFTMAX:
+        for i in range(m):
+            top = z[i, 0]
+            for j in range(1, n):
+                top = max(top, z[i, j])
+            total = 0.0
+            for j in range(n):
+                e = math.exp(z[i, j] - top)
+                a[i, j] = e
+                total += e
+            for j in range(n):
+                a[i, j] = a[i, j] / total
+    else:
+        for i in range(m):
+            for j in range(n):
+                a[i, j] = activate(z[i, j], kind)
 
 
 @njit(cache=True)

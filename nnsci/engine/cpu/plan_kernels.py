@@ -14,99 +14,72 @@ kernel): ``conv[f, y, x] = sum_{c,u,v} in[c, y+u, x+v] W[f, c, k-1-u, k-1-v]``
 (see :mod:`nnsci.engine.plan`). Max-pooling backpropagates by Theano's rule:
 every input equal to its window's maximum receives the window's gradient.
 
-Threads and determinism: every output's sum runs in one fixed order (examples in mini-batch
-order), and the parallel loops run over independent outputs only: examples (ConvPool forward,
-routing through the max, dC/d(input), activations, dropout masks), maps (ConvPool dC/dW), blocks
-of output units (dense forward), rows of W (dense dC/dW), blocks of input units (BP2) and blocks
-of parameters (the update). So a run gives the same bytes on any number of threads. The per-layer
-functions are ``inline='always'``: their ``prange`` loops become parallel inside the entry points
-that are ``parallel=True`` (:func:`sgd_epoch_plan`, :func:`gradient_sum_plan`,
-:func:`evaluate_plan`, called from Python) and serial elsewhere. No cached function calls a
-separately compiled ``parallel=True`` one: loaded from numba's cache, that crashed
-(``nnsci curves ch6.ensemble`` after a training job had written the cache)."""
+Determinism: every output's sum runs in one fixed order (examples in mini-batch order). The
+ConvPool loops are written over independent outputs (an example in the forward pass and in
+dC/d(input), an (example, map) pair in the routing through the max, a map for the weight and
+bias gradients), but they run on one thread (``convpool.py``): numba's cache cannot
+hold a compiled function that calls a ``parallel=True`` one (``nnsci curves ch6.ensemble``,
+loading ``evaluate_plan`` from the cache that a training job had written, crashed with a
+segmentation fault). Dense layers and the update run on one thread as well."""
 
 from __future__ import annotations
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit
 
 from ..functions import QUADRATIC, activate_prime
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
                     F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
 from .convpool import conv_backward, conv_forward
-from .kernels import FM, _activate_row, _score_rows, _block, _outer_row, dropout_factor
+from .kernels import FM, _activate_rows, _score_rows, _block, _outer_accumulate, dropout_factor
 from .kernels import forward as dense_forward
 
 
 @njit(cache=True, fastmath=FM)
-def _dense_back_cols(W, d, dp, m, k0, k1):
-    """dp[i, k] = sum_j W[j, k] d[i, j] (j in order) for k0 <= k < k1: row j of W is read once for
-    all m examples."""
-    n_out = W.shape[0]
+def dense_back(W, d, dp, m):
+    """dp[i, k] = sum_j W[j, k] d[i, j] (j in order): row j of W is read once for all m examples."""
+    n_out, n_in = W.shape
     for i in range(m):
-        for k in range(k0, k1):
+        for k in range(n_in):
             dp[i, k] = 0.0
     for j in range(n_out):
         w = W[j]
         for i in range(m):
             dij = d[i, j]
             row = dp[i]
-            for k in range(k0, k1):
+            for k in range(n_in):
                 row[k] += w[k] * dij
 
 
-@njit(inline='always')
-def dense_back(W, d, dp, m):
-    """dp = d W (BP2 before the derivative), in parallel over column blocks of dp."""
-    n_in = W.shape[1]
-    nb = _n_blocks(n_in)
-    for c in prange(nb):
-        k0, k1 = _block_range(n_in, nb, c)
-        _dense_back_cols(W, d, dp, m, k0, k1)
-
-
-@njit(cache=True)
-def _n_blocks(n):
-    """How many blocks of at least 16 to split n independent outputs into: two per thread."""
-    return max(1, min(2 * get_num_threads(), n // 16))
-
-
-@njit(cache=True)
-def _block_range(n, nb, c):
-    """Block c of nb nearly equal blocks of range(n), each starting at a multiple of 8."""
-    step = ((n + nb - 1) // nb + 7) // 8 * 8
-    return min(n, c * step), min(n, (c + 1) * step)
-
-
 @njit(cache=True, fastmath=FM)
-def _dense_forward_cols(a_in, W, b, z_out, m, WT, j0, j1):
-    """z[:, j0:j1] = a W[j0:j1]^T + b[j0:j1], the same sums as :func:`.kernels._dense` (each
+def dense_forward_t(a_in, W, b, z_out, m, WT):
+    """z = W a + b for each of the m rows of a_in, the same sums as :func:`.kernels._dense` (each
     z[i, j] adds W[j, k] a[i, k] for k = 0, 1, ... in the network's dtype, then the bias), arranged
-    for the wide layers of chapter 6: W[j0:j1] is first copied transposed into WT[:, j0:j1] in
-    16 x 16 tiles, so that the innermost loop runs over the independent outputs j and vectorises
-    without reordering any sum; four rows share each load of WT[k]."""
-    n_in = W.shape[1]
-    for jt in range(j0, j1, 16):
-        je = min(jt + 16, j1)
+    for the wide layers of chapter 6: W is first copied transposed into WT (n_in, n_out) in 16 x 16
+    tiles, so that the innermost loop runs over the independent outputs j and vectorises without
+    reordering any sum; four rows share each load of WT[k]."""
+    n_out, n_in = W.shape
+    for j0 in range(0, n_out, 16):
+        j1 = min(j0 + 16, n_out)
         for k0 in range(0, n_in, 16):
             k1 = min(k0 + 16, n_in)
-            for j in range(jt, je):
+            for j in range(j0, j1):
                 for k in range(k0, k1):
                     WT[k, j] = W[j, k]
     zero = np.zeros(1, W.dtype)[0]
     for i in range(m):
-        for j in range(j0, j1):
+        for j in range(n_out):
             z_out[i, j] = zero
     i = 0
     while i < m:
         n = min(4, m - i)
+        z0, z1, z2, z3 = z_out[i], z_out[i + 1 if n > 1 else i], z_out[i + 2 if n > 2 else i], z_out[i + 3 if n > 3 else i]
+        a0, a1, a2, a3 = a_in[i], a_in[i + 1 if n > 1 else i], a_in[i + 2 if n > 2 else i], a_in[i + 3 if n > 3 else i]
         if n == 4:
-            z0, z1, z2, z3 = z_out[i], z_out[i + 1], z_out[i + 2], z_out[i + 3]
-            a0, a1, a2, a3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
             for k in range(n_in):
                 x0, x1, x2, x3 = a0[k], a1[k], a2[k], a3[k]
                 wt = WT[k]
-                for j in range(j0, j1):
+                for j in range(n_out):
                     w = wt[j]
                     z0[j] += x0 * w
                     z1[j] += x1 * w
@@ -119,44 +92,19 @@ def _dense_forward_cols(a_in, W, b, z_out, m, WT, j0, j1):
                 for k in range(n_in):
                     x0 = ar[k]
                     wt = WT[k]
-                    for j in range(j0, j1):
+                    for j in range(n_out):
                         zr[j] += x0 * wt[j]
         i += n
     for i in range(m):
-        for j in range(j0, j1):
+        for j in range(n_out):
             z_out[i, j] = z_out[i, j] + b[j]
 
 
-@njit(inline='always')
-def dense_forward_t(a_in, W, b, z_out, m, WT):
-    """z = W a + b for the m rows of a_in (:func:`_dense_forward_cols`), in parallel over blocks
-    of outputs. WT: scratch of shape (n_in, n_out)."""
-    n_out = W.shape[0]
-    nb = _n_blocks(n_out)
-    for c in prange(nb):
-        j0, j1 = _block_range(n_out, nb, c)
-        _dense_forward_cols(a_in, W, b, z_out, m, WT, j0, j1)
-
-
-@njit(inline='always')
-def outer_accumulate(d, a_in, gW, gb, m):
-    """gW += sum_i delta_i a_i^T and gb += sum_i delta_i (BP3, BP4), in parallel over the rows of
-    gW; each row sums the examples in order (:func:`.kernels._outer_row`)."""
-    for j in prange(gW.shape[0]):
-        _outer_row(d, a_in, gW[j], gb, j, m)
-
-
-@njit(inline='always')
-def activate_rows(z, a, m, kind):
-    for i in prange(m):
-        _activate_row(z[i], a[i], kind)
-
-
-@njit(inline='always')
+@njit(cache=True, fastmath=FM)
 def _bp2_finish(dp, zp, ap, act, m, p, train, seed, epoch, ids, key):
     """delta^{l-1} *= sigma'(z^{l-1}) (and the dropout factor of each input unit)."""
     n_in = dp.shape[1]
-    for i in prange(m):
+    for i in range(m):
         for k in range(n_in):
             dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], act)
         if p != 0.0:
@@ -194,7 +142,7 @@ def _dense_views(params, T, l):
     return W, b
 
 
-@njit(inline='always')
+@njit(cache=True)
 def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train, seed, epoch, ids):
     """Feed the m rows in A's layer-0 block forward through every layer of the plan."""
     L = sizes.shape[0] - 1
@@ -210,7 +158,7 @@ def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train,
             a_in = _block(A, m_max * u_off[l - 1], m, sizes[l - 1])
             masked = _block(M, m_max * u_off[l - 1], m, sizes[l - 1])
             key = T[l, F_KEY]
-            for i in prange(m):
+            for i in range(m):
                 for k in range(sizes[l - 1]):
                     masked[i, k] = a_in[i, k] * dropout_factor(p, train, seed, epoch, ids[i], key, k)
             src = M
@@ -224,17 +172,17 @@ def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train,
             z = _block(Z, m_max * u_off[l], m, sizes[l])
             a = _block(A, m_max * u_off[l], m, sizes[l])
             dense_forward_t(a_in, W, b, z, m, WT[:W.size].reshape((W.shape[1], W.shape[0])))
-            activate_rows(z, a, m, T[l, F_ACT])
+            _activate_rows(z, a, m, T[l, F_ACT])
 
 
-@njit(inline='always')
+@njit(cache=True, fastmath=FM)
 def _times_prime(dp, zp, ap, act, m):
-    for i in prange(m):
+    for i in range(m):
         for k in range(dp.shape[1]):
             dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], act)
 
 
-@njit(inline='always')
+@njit(cache=True)
 def backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm, grad,
                   dropout, train, seed, epoch, ids):
     """Backpropagation through the plan: adds the mini-batch's summed dC_x/d(params) into grad."""
@@ -268,7 +216,7 @@ def backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm
             a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
             W, b = _dense_views(params, T, l)
             gW, gb = _dense_views(grad, T, l)
-            outer_accumulate(d, a_in, gW, gb, m)
+            _outer_accumulate(d, a_in, gW, gb, m)
             if l > 1:
                 dp = _block(D, m_max * u_off[l - 1], m, sizes[l - 1])
                 dense_back(W, d, dp, m)
@@ -307,17 +255,13 @@ def _update_range(params, grad, velocity, r0, n, is_weight, scale, decay, l1, mo
                 params[r] = w + velocity[r]
 
 
-@njit(inline='always')
+@njit(cache=True)
 def update_plan(params, grad, velocity, T, scale, decay, l1, momentum):
     """:func:`.kernels.update`'s rule over the plan's layers: weights decay (L2), L1 and momentum;
-    biases only the gradient step (and momentum). Elementwise, in parallel over blocks."""
+    biases only the gradient step (and momentum)."""
     L = T.shape[0] - 1
     for l in range(1, L + 1):
-        n = T[l, F_NW]
-        nb = _n_blocks(n // 256)
-        for c in prange(nb):
-            r0, r1 = _block_range(n, nb, c)
-            _update_range(params, grad, velocity, T[l, F_WOFF] + r0, r1 - r0, True, scale, decay, l1, momentum)
+        _update_range(params, grad, velocity, T[l, F_WOFF], T[l, F_NW], True, scale, decay, l1, momentum)
         _update_range(params, grad, velocity, T[l, F_BOFF], T[l, F_NB], False, scale, decay, l1, momentum)
 
 
@@ -332,7 +276,7 @@ def _load_rows(X, Tg, order, start, m, A0, Tb, ids):
             Tb[i, k] = Tg[r, k]
 
 
-@njit(inline='always')
+@njit(cache=True)
 def _batch_gradient(params, T, sizes, u_off, cost, X, Tg, order, start, m, m_max, A, Z, M, D, CV, G,
                     grad, Tb, ids, dropout, train, seed, epoch):
     A0 = _block(A, 0, m, sizes[0])
@@ -343,7 +287,7 @@ def _batch_gradient(params, T, sizes, u_off, cost, X, Tg, order, start, m, m_max
                   dropout, train, seed, epoch, ids)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def sgd_epoch_plan(params, velocity, T, sizes, u_off, cost, X, Tg, order, n_used, m_max,
                    A, Z, M, D, CV, G, grad, Tb, ids, eta, decay, l1, momentum, dropout, seed, epoch):
     """One epoch of mini-batch SGD over ``order[:n_used]`` (as :func:`.kernels.sgd_epoch`)."""
@@ -357,7 +301,7 @@ def sgd_epoch_plan(params, velocity, T, sizes, u_off, cost, X, Tg, order, n_used
         start += m
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def gradient_sum_plan(params, T, sizes, u_off, cost, X, Tg, rows, m_max, A, Z, M, D, CV, G, grad, Tb, ids,
                       dropout):
     """Sum over ``rows`` of dC_x/d(params), in row order (dropout in its inference form)."""
@@ -371,7 +315,7 @@ def gradient_sum_plan(params, T, sizes, u_off, cost, X, Tg, rows, m_max, A, Z, M
         start += m
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def evaluate_plan(params, T, sizes, u_off, cost, X, Tg, labels, chunk, dropout, A, Z, M, CV,
                   out_act, per_cost, per_correct):
     """Forward every row of X in chunks and record each row's output, cost C_x and whether
