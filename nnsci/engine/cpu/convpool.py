@@ -23,6 +23,19 @@ from .kernels import FM
 # and the backward loops skip the zeros.
 
 
+@njit(cache=True)
+def transpose_into(W, WT):
+    """WT = W^T (a copy, in 16 x 16 tiles so that both sides stay in cache)."""
+    n_out, n_in = W.shape
+    for j0 in range(0, n_out, 16):
+        j1 = min(j0 + 16, n_out)
+        for k0 in range(0, n_in, 16):
+            k1 = min(k0 + 16, n_in)
+            for j in range(j0, j1):
+                for k in range(k0, k1):
+                    WT[k, j] = W[j, k]
+
+
 @njit(cache=True, fastmath=FM)
 def _im2col(xi, pi, k):
     """pi[y * wc + x, (c, u, v)] = xi[c, y + k-1-u, x + k-1-v]: one example's flipped patches."""
@@ -72,9 +85,7 @@ def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
     wc = x.shape[3] - k + 1
     P = cv.shape[2]
     WT = np.empty((R, M), dtype=W.dtype)
-    for f in range(M):
-        for r in range(R):
-            WT[r, f] = W[f, r]
+    transpose_into(W, WT)
     acc = np.empty((4, M), dtype=np.float64)
     s0, s1, s2, s3 = acc[0], acc[1], acc[2], acc[3]
     for i in range(m):

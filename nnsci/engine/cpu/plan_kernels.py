@@ -30,7 +30,7 @@ from numba import njit
 from ..functions import QUADRATIC, activate_prime
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
                     F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
-from .convpool import conv_backward, conv_forward
+from .convpool import conv_backward, conv_forward, transpose_into
 from .kernels import FM, _activate_rows, _score_rows, _block, _outer_accumulate, dropout_factor
 from .kernels import forward as dense_forward
 
@@ -55,46 +55,37 @@ def dense_back(W, d, dp, m):
 def dense_forward_t(a_in, W, b, z_out, m, WT):
     """z = W a + b for each of the m rows of a_in, the same sums as :func:`.kernels._dense` (each
     z[i, j] adds W[j, k] a[i, k] for k = 0, 1, ... in the network's dtype, then the bias), arranged
-    for the wide layers of chapter 6: W is first copied transposed into WT (n_in, n_out) in 16 x 16
-    tiles, so that the innermost loop runs over the independent outputs j and vectorises without
-    reordering any sum; four rows share each load of WT[k]."""
+    for the wide layers of chapter 6: W is first copied transposed into WT (n_in, n_out), so that
+    the innermost loop runs over the independent outputs j and vectorises without reordering any
+    sum; four rows share each load of WT[k]."""
     n_out, n_in = W.shape
-    for j0 in range(0, n_out, 16):
-        j1 = min(j0 + 16, n_out)
-        for k0 in range(0, n_in, 16):
-            k1 = min(k0 + 16, n_in)
-            for j in range(j0, j1):
-                for k in range(k0, k1):
-                    WT[k, j] = W[j, k]
+    transpose_into(W, WT)
     zero = np.zeros(1, W.dtype)[0]
     for i in range(m):
         for j in range(n_out):
             z_out[i, j] = zero
     i = 0
+    while i + 4 <= m:
+        z0, z1, z2, z3 = z_out[i], z_out[i + 1], z_out[i + 2], z_out[i + 3]
+        a0, a1, a2, a3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
+        for k in range(n_in):
+            x0, x1, x2, x3 = a0[k], a1[k], a2[k], a3[k]
+            wt = WT[k]
+            for j in range(n_out):
+                w = wt[j]
+                z0[j] += x0 * w
+                z1[j] += x1 * w
+                z2[j] += x2 * w
+                z3[j] += x3 * w
+        i += 4
     while i < m:
-        n = min(4, m - i)
-        z0, z1, z2, z3 = z_out[i], z_out[i + 1 if n > 1 else i], z_out[i + 2 if n > 2 else i], z_out[i + 3 if n > 3 else i]
-        a0, a1, a2, a3 = a_in[i], a_in[i + 1 if n > 1 else i], a_in[i + 2 if n > 2 else i], a_in[i + 3 if n > 3 else i]
-        if n == 4:
-            for k in range(n_in):
-                x0, x1, x2, x3 = a0[k], a1[k], a2[k], a3[k]
-                wt = WT[k]
-                for j in range(n_out):
-                    w = wt[j]
-                    z0[j] += x0 * w
-                    z1[j] += x1 * w
-                    z2[j] += x2 * w
-                    z3[j] += x3 * w
-        else:
-            for r in range(n):
-                zr = z_out[i + r]
-                ar = a_in[i + r]
-                for k in range(n_in):
-                    x0 = ar[k]
-                    wt = WT[k]
-                    for j in range(n_out):
-                        zr[j] += x0 * wt[j]
-        i += n
+        zr, ar = z_out[i], a_in[i]
+        for k in range(n_in):
+            x0 = ar[k]
+            wt = WT[k]
+            for j in range(n_out):
+                zr[j] += x0 * wt[j]
+        i += 1
     for i in range(m):
         for j in range(n_out):
             z_out[i, j] = z_out[i, j] + b[j]
