@@ -4,8 +4,8 @@
 #   1. the cudasim tests (tests/test_cuda_sim.py) on the hardware: forward, gradient and one epoch
 #      equal the CPU engine (1e-10 float64, 1e-5 float32), the family launch equals its runs;
 #   2. the GPU bench against PyTorch eager and CUDA graphs (bench/bench_cuda.py);
-#   3. chapter 3 at full scale through the pipeline (engine=cuda, one GPU), as far as the
-#      remaining time allows, then what finished (benchmark files) and what did not.
+#   3. chapter 6 at full scale (ch6.conv1, then ch6.relu, three seeds in one launch each), as far as
+#      the remaining time allows, with each epoch's accuracy in the logs.
 # Prepare on the development machine: bash bench/gpu_prepare.sh (fills .whl and .mnist). With the
 # device tool: run(command="bash bench/gpu_check.sh", carry=[".whl", ".mnist"], timeout_s=540).
 # Results go to $OUT (the device tool's folder) or bench/out/gpu.
@@ -39,21 +39,21 @@ timeout 170 python3 -m pytest $PAR -q -m cudasim tests/test_cuda_sim.py -p no:ca
 echo "== 2. bench ($(left) s left)"
 timeout 170 python3 bench/bench_cuda.py --mnist .mnist --out "$OUT/bench.md" 2>&1 | tee "$OUT/bench.log" | tail -30
 
-T=$(( $(left) - 15 ))
-echo "== 3. chapter 3 at full scale, engine=cuda, for ${T} s: the largest family first (30 runs side by side)"
-export NNSCI_MNIST_MIRROR="$PWD/.mnist"
-SMK="python3 -m snakemake --cores all --resources gpu=1 --keep-going --config engine=cuda scale=full"
+T=$(( $(left) - 25 ))
+echo "== 3. chapter 6 at full scale, engine=cuda, for ${T} s: ch6.conv1 s0-s2 in one launch, then ch6.relu s0-s2"
+# The book's settings (60 epochs, 50,000 images, mini-batch 10); each epoch's line is in the log.
+mkdir -p /tmp/ch6
+python3 -m nnsci.cli download-mnist --out /tmp/ch6/raw --mirror "file://$PWD/.mnist/" > /dev/null 2>&1 \
+    && python3 -m nnsci.cli prepare-mnist --raw /tmp/ch6/raw --out /tmp/ch6/mnist.npz > /dev/null 2>&1 \
+    || echo "mnist preparation failed"
 if [ "$T" -gt 30 ]; then
-    timeout $(( T / 2 )) $SMK -- train_family_ch3_eta_threshold > "$OUT/snakemake_family.log" 2>&1
-    echo "largest family: snakemake exit $? (124: stopped at the time limit)"
-    timeout $(( $(left) - 15 )) $SMK -- chapter3 > "$OUT/snakemake.log" 2>&1
-    echo "chapter3: snakemake exit $? (124: stopped at the time limit)"
-    tail -5 "$OUT/snakemake.log"
-    echo "finished training jobs (benchmark files: seconds):"
-    for f in benchmarks/runs/ch3*.tsv; do
-        [ -f "$f" ] && printf '%s\t%s\n' "$(basename "$f" .tsv)" "$(tail -1 "$f" | cut -f1)"
-    done | tee "$OUT/ch3_jobs.tsv"
-    ls results/runs 2>/dev/null | grep -c '^ch3' | sed 's/^/ch3 runs finished: /'
-    grep -h "side by side\|epoch 0:" logs/runs/*.log 2>/dev/null | tail -6
+    timeout $(( T * 2 / 5 )) python3 -m nnsci.cli train ch6.conv1.s0 ch6.conv1.s1 ch6.conv1.s2 --scale full \
+        --engine cuda --input mnist=/tmp/ch6/mnist.npz --results /tmp/ch6/results > "$OUT/ch6_conv1.log" 2>&1
+    echo "ch6.conv1: exit $? (124: stopped at the time limit)"
+    timeout $(( $(left) - 25 )) python3 -m nnsci.cli train ch6.relu.s0 ch6.relu.s1 ch6.relu.s2 --scale full \
+        --engine cuda --input mnist=/tmp/ch6/mnist.npz --results /tmp/ch6/results > "$OUT/ch6_relu.log" 2>&1
+    echo "ch6.relu: exit $? (124: stopped at the time limit)"
+    for f in "$OUT"/ch6_*.log; do echo "-- $f"; grep -E "epoch [0-9]+:|side by side|Error|error" "$f" | tail -4; done
+    (cd /tmp/ch6 && tar czf "$OUT/ch6_results.tgz" results 2>/dev/null)
 fi
 echo "== done in $(( $(date +%s) - T0 )) s"
