@@ -163,6 +163,7 @@ class Scale:
     convnet_train_size_max: int | None = None
     convnet_eval_size_max: int | None = None
     convnet_epochs_max: int | None = None
+    expanded_epochs_max: int | None = None
     sweep_points_max: int | None = None
     sweep_seeds_max: int | None = None
 
@@ -209,11 +210,15 @@ class Scale:
             return size
         return min(int(size), int(cap)) if size else int(cap)
 
-    def net_epochs(self, n: int, convnet: bool = False) -> int:
-        """:meth:`epochs`, then for a net given layer by layer at most convnet_epochs_max."""
+    def net_epochs(self, n: int, convnet: bool = False, expanded: bool = False) -> int:
+        """:meth:`epochs`, then for a net given layer by layer at most convnet_epochs_max, and
+        for one trained on the expanded set at most expanded_epochs_max (quick: each of its
+        five-times-larger set's images seen once, so that the expanded runs fit the time)."""
         e = self.epochs(n)
         if convnet and self.convnet_epochs_max:
             e = min(e, int(self.convnet_epochs_max))
+        if expanded and self.expanded_epochs_max:
+            e = min(e, int(self.expanded_epochs_max))
         return e
 
     def sweep_seeds(self, n: int) -> int:

@@ -130,8 +130,15 @@ def test_convnet_caps_and_the_expanded_set():
     assert s.size(None, "expanded", convnet=True) == 1000        # five times the raw cap
     assert s.size(None, "eval", convnet=True) == 100
     assert s.net_epochs(60) == 3 and s.net_epochs(60, convnet=True) == 2
+    assert s.net_epochs(60, convnet=True, expanded=True) == 2             # no expanded cap set
+    one = Scale.from_mapping({"convnet_epochs_max": 3, "expanded_epochs_max": 1})
+    assert one.net_epochs(40, convnet=True, expanded=True) == 1 and one.net_epochs(60, convnet=True) == 3
     full = load_scale("full")
     assert full.size(None, "expanded", convnet=True) is None and full.net_epochs(60, True) == 60
+    assert full.net_epochs(40, True, expanded=True) == 40
+    quick = load_scale("quick")    # the expanded set: five times the raw cap, each image seen once
+    assert quick.size(None, "expanded", convnet=True) == 5 * quick.size(None, "train", convnet=True)
+    assert quick.net_epochs(40, True, expanded=True) == 1
 
 
 def test_sweep_points_keep_the_ends():

@@ -91,13 +91,15 @@ def validate(spec: dict, run_id: str) -> dict:
 
 def scaled(spec: dict, scale) -> dict:
     """The spec with the scale's numbers applied (epochs, data sizes; for a net given layer by
-    layer, chapter 6's, the scale's convnet caps; the expanded set five times the training cap)."""
+    layer, chapter 6's, the scale's convnet caps; the expanded set five times the training cap, and
+    its epochs at most expanded_epochs_max)."""
     from ..config import as_scale
 
     scale = as_scale(scale)
     out = copy.deepcopy(spec)
     convnet = isinstance(out.get("net"), dict)   # given layer by layer (chapter 6): the convnet caps
-    out["epochs"] = scale.net_epochs(out["epochs"], convnet)
+    expanded = (out.get("train") or {}).get("set") == "expanded"
+    out["epochs"] = scale.net_epochs(out["epochs"], convnet, expanded)
     for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval"), ("test", "eval")):
         ref = out.get(key)
         if ref is not None:
