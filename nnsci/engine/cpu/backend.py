@@ -7,6 +7,7 @@ kernels of :mod:`.kernels` (chapters 1-5's bytes); every other plan on
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from . import kernels as dk
@@ -27,6 +28,7 @@ class Workspace:
         self.CV = np.zeros(m_max * conv, dtype=net.dtype)
         self.G = np.zeros(m_max * conv, dtype=net.dtype)
         self.grad = np.zeros(net.n_params, dtype=net.dtype)
+        self.WT = np.zeros(net.n_params if not net.is_compact else 1, dtype=net.dtype)  # weights transposed
         self.velocity = np.zeros(net.n_params, dtype=net.dtype)
         self.Tb = np.zeros((m_max, int(net.sizes[-1])), dtype=net.dtype)
         self.ids = np.zeros(m_max, dtype=np.int64)
@@ -71,9 +73,9 @@ class CpuFamily:
                          net.dropout, np.uint64(dropout_seed), epoch)
         else:
             pk.sgd_epoch_plan(net.params, ws.velocity, net.table, net.sizes, net.u_off, net.cost, data.x,
-                              data.t, order, n_used, ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.grad,
+                              data.t, order, n_used, ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.WT, ws.grad,
                               ws.Tb, ws.ids, eta, decay, l1, momentum, net.dropout,
-                              np.uint64(dropout_seed), epoch)
+                              np.uint64(dropout_seed), epoch, numba.get_num_threads())
 
     def gradient_sum(self, data, rows=None, run=0):
         """The sum over ``rows`` (default: all) of dC_x/d(params), dropout in its inference form;
@@ -87,8 +89,8 @@ class CpuFamily:
                             ws.Tb, ws.ids, net.dropout)
         else:
             pk.gradient_sum_plan(net.params, net.table, net.sizes, net.u_off, net.cost, data.x, data.t, rows,
-                                 ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.grad, ws.Tb, ws.ids,
-                                 net.dropout)
+                                 ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.WT, ws.grad, ws.Tb, ws.ids,
+                                 net.dropout, numba.get_num_threads())
         return ws.grad
 
     # -- evaluation ------------------------------------------------------------------------------
@@ -105,7 +107,7 @@ class CpuFamily:
                                   ws.m_max, net.u_off, ws.A, ws.Z, ws.M, net.dropout)
         else:
             pk.forward_rows(net.params, net.table, net.sizes, net.u_off, x, ws.m_max, ws.A, ws.Z, ws.M, ws.CV,
-                            net.dropout)
+                            ws.WT, net.dropout)
 
 
 def evaluate_rows(net, data, chunk=256):
@@ -122,8 +124,9 @@ def evaluate_rows(net, data, chunk=256):
         conv = max(1, net.plan.conv_units())
         A, Z, M = (np.zeros(chunk * total, dtype=net.dtype) for _ in range(3))
         CV = np.zeros(chunk * conv, dtype=net.dtype)
+        WT = np.zeros(net.n_params, dtype=net.dtype)
         pk.evaluate_plan(net.params, net.table, net.sizes, net.u_off, net.cost, data.x, data.t, data.labels,
-                         chunk, net.dropout, A, Z, M, CV, out, per_cost, per_correct)
+                         chunk, net.dropout, A, Z, M, CV, WT, out, per_cost, per_correct, numba.get_num_threads())
     return out, per_cost, per_correct
 
 

@@ -1,7 +1,7 @@
 """ConvPool kernels: a "valid" true convolution (Theano's ``conv2d`` flips the kernel), 2 x 2
 max-pooling with Theano's gradient rule for ties, one bias per map after pooling, then the
-activation. They run on one thread: a cached kernel that calls a ``parallel=True`` one crashed
-when loaded from numba's cache (see plan_kernels)."""
+activation. Each is serial over independent outputs (examples, or maps for the weight
+gradient), so that :mod:`.plan_kernels` can give each thread its own examples or maps."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from .kernels import FM
 
 @njit(cache=True)
 def transpose_into(W, WT):
-    """WT = W^T (a copy, in 16 x 16 tiles so that both sides stay in cache)."""
+    """WT = W^T (a copy, in 16 x 16 tiles so that both sides stay in cache); WT may be a view
+    of some columns of a larger matrix."""
     n_out, n_in = W.shape
     for j0 in range(0, n_out, 16):
         j1 = min(j0 + 16, n_out)
@@ -70,10 +71,10 @@ def _pool_activate(cf, bf, zf, af, act, pool, wc):
 
 
 @njit(cache=True, fastmath=FM)
-def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
+def conv_forward(x, WT, b, cv, pt, z, a, act, k, pool):
     """For each example i: pt[i] = its flipped patches, cv[i, f, p] = W[f] . pt[i, p],
-    z = max-pool(cv) + b[f], a = act(z). x: (m, C, H, Wd); W: (M, R = C k k); cv: (m, M, hc*wc);
-    pt: (m, hc*wc, R); z, a: (m, M, hp, wp).
+    z = max-pool(cv) + b[f], a = act(z). x: (m, C, H, Wd); WT: the filters transposed (R = C k k,
+    M); cv: (m, M, hc*wc); pt: (m, hc*wc, R); z, a: (m, M, hp, wp).
 
     Each dot product W[f] . pt[i, p] is summed over r = 0, 1, ..., R-1 in that order, in float64
     (then rounded to cv's type). The loops are arranged so that the innermost one runs over the
@@ -81,11 +82,9 @@ def conv_forward(x, W, b, cv, pt, z, a, act, k, pool):
     transposed filters WT[r] and adds it into M separate sums (four positions at a time share
     each load of WT[r]), so the compiler vectorises it without reordering any sum."""
     m = x.shape[0]
-    M, R = W.shape[0], W.shape[1]
+    R, M = WT.shape[0], WT.shape[1]
     wc = x.shape[3] - k + 1
     P = cv.shape[2]
-    WT = np.empty((R, M), dtype=W.dtype)
-    transpose_into(W, WT)
     acc = np.empty((4, M), dtype=np.float64)
     s0, s1, s2, s3 = acc[0], acc[1], acc[2], acc[3]
     for i in range(m):
@@ -139,25 +138,62 @@ def _route_max(cf, df, gf, pool, wc):
 
 
 @njit(cache=True, fastmath=FM)
-def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
-    """Given dz = dC/dz of the pooled outputs (m, M, hp, wp): route it through the max into
-    g (m, M, hc*wc) (every input equal to its window's max gets it: Theano's rule), add the
-    mini-batch's summed dC/dW (M, R) and dC/db into gW, gb (examples in order), and, if need_dx,
-    write dC/d(input) into dx (m, C, H, Wd) (pt is overwritten then).
+def conv_deltas(cv, dz, g, W, dx, need_dx, k, pool):
+    """Per example (each independent of the others): route dz = dC/dz of the pooled outputs
+    (m, M, hp, wp) through the max into g (m, M, hc*wc) (every input equal to its window's max
+    gets it: Theano's rule) and, if need_dx, write dC/d(input) into dx (m, C, H, Wd).
 
-    Fixed summation orders: dC/dW[f, r] adds, example by example, the non-zero terms
-    g[i, f, q] pt[i, q, r] in groups of four consecutive q; dC/d(patch)[q, r] adds
-    g[i, f, q] W[f, r] map by map."""
-    m = x.shape[0]
+    Fixed summation order: dC/d(patch)[q, r] adds g[i, f, q] W[f, r] map by map; each position's
+    patch row is then added into dx at once, positions q in order (the adjoint of _im2col)."""
+    m = cv.shape[0]
     M, R = W.shape[0], W.shape[1]
-    hp, wp = dz.shape[2], dz.shape[3]
-    wc = x.shape[3] - k + 1
+    wc = dx.shape[3] - k + 1
     P = cv.shape[2]
     for i in range(m):
         for f in range(M):
             _route_max(cv[i, f], dz[i, f], g[i, f], pool, wc)
+    if not need_dx:
+        return
+    row = np.empty(R, dtype=dx.dtype)
+    C = dx.shape[1]
+    for i in range(m):
+        di = dx[i]
+        for c in range(C):
+            for y in range(di.shape[1]):
+                for xx in range(di.shape[2]):
+                    di[c, y, xx] = 0.0
+        for q in range(P):
+            for r in range(R):
+                row[r] = 0.0
+            for f in range(M):
+                d = g[i, f, q]
+                if d != 0.0:
+                    w = W[f]
+                    for r in range(R):
+                        row[r] += d * w[r]
+            y, xx = q // wc, q % wc
+            r = 0
+            for c in range(C):
+                for u in range(k):
+                    dst = di[c, y + k - 1 - u]
+                    for v in range(k):
+                        dst[xx + k - 1 - v] += row[r]
+                        r += 1
+
+
+@njit(cache=True, fastmath=FM)
+def conv_weight_grad(dz, g, pt, gW, gb, f0, f1):
+    """Add the mini-batch's summed dC/dW[f] and dC/db[f] into gW (M, R), gb for the maps
+    f0 <= f < f1 (each map independent of the others), given dz (m, M, hp, wp), g (m, M, hc*wc)
+    from :func:`conv_deltas` and the patches pt (m, hc*wc, R).
+
+    Fixed summation order: dC/dW[f, r] adds, example by example, the non-zero terms
+    g[i, f, q] pt[i, q, r] in groups of four consecutive q."""
+    m = dz.shape[0]
+    hp, wp = dz.shape[2], dz.shape[3]
+    P, R = pt.shape[1], pt.shape[2]
     nz = np.empty(P, dtype=np.int64)
-    for f in range(M):
+    for f in range(f0, f1):
         gw = gW[f]
         for i in range(m):
             s = 0.0
@@ -187,46 +223,3 @@ def conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, need_dx, k, pool):
                 for r in range(R):
                     gw[r] += d0 * a0[r]
                 j += 1
-    if need_dx:
-        for i in range(m):
-            pi = pt[i]
-            for q in range(P):
-                row = pi[q]
-                for r in range(R):
-                    row[r] = 0.0
-                for f in range(M):
-                    d = g[i, f, q]
-                    if d != 0.0:
-                        w = W[f]
-                        for r in range(R):
-                            row[r] += d * w[r]
-            _col2im(pi, dx[i], k)
-
-
-@njit(cache=True, fastmath=FM)
-def _col2im(pi, di, k):
-    """di[c, y + k-1-u, x + k-1-v] += pi[y * wc + x, (c, u, v)] (the adjoint of _im2col), positions
-    in order."""
-    C = di.shape[0]
-    hc, wc = di.shape[1] - k + 1, di.shape[2] - k + 1
-    for c in range(C):
-        for y in range(di.shape[1]):
-            for xx in range(di.shape[2]):
-                di[c, y, xx] = 0.0
-    for y in range(hc):
-        for xx in range(wc):
-            row = pi[y * wc + xx]
-            r = 0
-            for c in range(C):
-                for u in range(k):
-                    dst = di[c, y + k - 1 - u]
-                    for v in range(k):
-                        dst[xx + k - 1 - v] += row[r]
-                        r += 1
-
-
-# -- dense layers ------------------------------------------------------------------------------------
-# The plan's dense layers use the dense engine's forward and nabla-W kernels (:func:`.kernels._dense`,
-# :func:`.kernels._outer_accumulate`) and a BP2 that reads each weight once per mini-batch. They run
-# on one thread: measured on this machine, numba's parallel loops over output blocks vectorised
-# worse than these serial loops (bench/README.md).

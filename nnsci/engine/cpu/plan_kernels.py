@@ -14,23 +14,27 @@ kernel): ``conv[f, y, x] = sum_{c,u,v} in[c, y+u, x+v] W[f, c, k-1-u, k-1-v]``
 (see :mod:`nnsci.engine.plan`). Max-pooling backpropagates by Theano's rule:
 every input equal to its window's maximum receives the window's gradient.
 
-Determinism: every output's sum runs in one fixed order (examples in mini-batch order). The
-ConvPool loops are written over independent outputs (an example in the forward pass and in
-dC/d(input), an (example, map) pair in the routing through the max, a map for the weight and
-bias gradients), but they run on one thread (``convpool.py``): numba's cache cannot
-hold a compiled function that calls a ``parallel=True`` one (``nnsci curves ch6.ensemble``,
-loading ``evaluate_plan`` from the cache that a training job had written, crashed with a
-segmentation fault). Dense layers and the update run on one thread as well."""
+Threads: a mini-batch is two parallel phases, each split into one part per thread. First every
+thread takes its own examples through the forward pass and the backward chain of deltas
+(examples are independent); then every thread takes its own share of each layer's units (maps
+of a ConvPool layer, rows of a dense one) and sums their weight and bias gradients over the
+mini-batch's examples, in example order, and updates those parameters. Every output is computed
+whole by one thread, by the same serial loops whatever the number of threads, so a run's bytes
+do not depend on it (tests/test_plan.py trains on 1 and 2 threads). Only the entry points
+called from Python (sgd_epoch_plan, gradient_sum_plan, evaluate_plan) are ``parallel=True``:
+numba's cache cannot hold a compiled function that calls a parallel one (``nnsci curves
+ch6.ensemble``, loading such a function from the cache that a training job had written,
+crashed with a segmentation fault)."""
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ..functions import QUADRATIC, activate_prime
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
                     F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
-from .convpool import conv_backward, conv_forward, transpose_into
+from .convpool import conv_deltas, conv_forward, conv_weight_grad, transpose_into
 from .kernels import FM, _activate_rows, _score_rows, _block, _outer_accumulate, dropout_factor
 from .kernels import forward as dense_forward
 
@@ -52,15 +56,14 @@ def dense_back(W, d, dp, m):
 
 
 @njit(cache=True, fastmath=FM)
-def dense_forward_t(a_in, W, b, z_out, m, WT):
+def dense_forward_t(a_in, WT, b, z_out, m):
     """z = W a + b for each of the m rows of a_in, the same sums as :func:`.kernels._dense` (each
     z[i, j] adds W[j, k] a[i, k] for k = 0, 1, ... in the network's dtype, then the bias), arranged
-    for the wide layers of chapter 6: W is first copied transposed into WT (n_in, n_out), so that
-    the innermost loop runs over the independent outputs j and vectorises without reordering any
-    sum; four rows share each load of WT[k]."""
-    n_out, n_in = W.shape
-    transpose_into(W, WT)
-    zero = np.zeros(1, W.dtype)[0]
+    for the wide layers of chapter 6: from W transposed, WT (n_in, n_out), so that the innermost
+    loop runs over the independent outputs j and vectorises without reordering any sum; four rows
+    share each load of WT[k]."""
+    n_in, n_out = WT.shape
+    zero = np.zeros(1, WT.dtype)[0]
     for i in range(m):
         for j in range(n_out):
             z_out[i, j] = zero
@@ -134,14 +137,52 @@ def _dense_views(params, T, l):
 
 
 @njit(cache=True)
-def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train, seed, epoch, ids):
-    """Feed the m rows in A's layer-0 block forward through every layer of the plan."""
-    L = sizes.shape[0] - 1
-    n_wt = 0
+def _parts(n, t, nt):
+    """Part t of range(n) split into nt contiguous parts."""
+    return n * t // nt, n * (t + 1) // nt
+
+
+@njit(cache=True)
+def _conv_grad_views(T, l, grad, G, m_max, m):
+    """A ConvPool layer's weight and bias gradients (M, C k k), (M,) and its dC/d(convolution)
+    buffer (m, M, hc*wc) in G."""
+    M, k, R = T[l, F_MAPS], T[l, F_K], T[l, F_C] * T[l, F_K] * T[l, F_K]
+    P = T[l, F_HC] * T[l, F_WC]
+    gW = grad[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((M, R))
+    gb = grad[T[l, F_BOFF]:T[l, F_BOFF] + T[l, F_NB]]
+    o = m_max * T[l, F_COFF]
+    return gW, gb, G[o:o + m * M * P].reshape((m, M, P))
+
+
+@njit(cache=True)
+def _transposed(WT, T, l):
+    """Layer l's weights transposed, (inputs per unit, units), at the layer's weight offset in WT."""
+    units = T[l, F_NB]
+    per = T[l, F_NW] // units
+    return WT[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((per, units))
+
+
+@njit(cache=True)
+def transpose_weights(params, WT, T, t, nt):
+    """WT (a buffer the size of params) = every layer's weights transposed, for part t of nt of
+    each layer's units (as :func:`gradient_part`): the forward passes' layout, kept up to date by
+    the update of those units."""
+    L = T.shape[0] - 1
     for l in range(1, L + 1):
-        if T[l, F_KIND] != CONVPOOL:
-            n_wt = max(n_wt, T[l, F_NW])
-    WT = np.empty(n_wt, dtype=params.dtype)
+        units = T[l, F_NB]
+        per = T[l, F_NW] // units
+        j0, j1 = _parts(units, t, nt)
+        W = params[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((units, per))
+        transpose_into(W[j0:j1], _transposed(WT, T, l)[:, j0:j1])
+
+
+@njit(cache=True)
+def forward_plan(params, WT, T, sizes, u_off, A, Z, M, CV, m_max, m, i0, i1, dropout, train, seed, epoch,
+                 ids):
+    """Feed rows i0:i1 of the m rows in A's layer-0 block forward through every layer of the plan
+    (each row independent of the others), the weights read from WT (:func:`transpose_weights`)."""
+    L = sizes.shape[0] - 1
+    n = i1 - i0
     for l in range(1, L + 1):
         p = dropout[l]
         src = A
@@ -149,21 +190,22 @@ def forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train,
             a_in = _block(A, m_max * u_off[l - 1], m, sizes[l - 1])
             masked = _block(M, m_max * u_off[l - 1], m, sizes[l - 1])
             key = T[l, F_KEY]
-            for i in range(m):
+            for i in range(i0, i1):
                 for k in range(sizes[l - 1]):
                     masked[i, k] = a_in[i, k] * dropout_factor(p, train, seed, epoch, ids[i], key, k)
             src = M
         if T[l, F_KIND] == CONVPOOL:
             x, z, W, b, cv, pt = _conv_views(params, T, l, sizes, u_off, src, Z, CV, m_max, m)
             a = _block(A, m_max * u_off[l], m, sizes[l]).reshape(z.shape)
-            conv_forward(x, W, b, cv, pt, z, a, T[l, F_ACT], T[l, F_K], T[l, F_POOL])
+            conv_forward(x[i0:i1], _transposed(WT, T, l), b, cv[i0:i1], pt[i0:i1], z[i0:i1], a[i0:i1], T[l, F_ACT],
+                         T[l, F_K], T[l, F_POOL])
         else:
             W, b = _dense_views(params, T, l)
-            a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
-            z = _block(Z, m_max * u_off[l], m, sizes[l])
-            a = _block(A, m_max * u_off[l], m, sizes[l])
-            dense_forward_t(a_in, W, b, z, m, WT[:W.size].reshape((W.shape[1], W.shape[0])))
-            _activate_rows(z, a, m, T[l, F_ACT])
+            a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])[i0:i1]
+            z = _block(Z, m_max * u_off[l], m, sizes[l])[i0:i1]
+            a = _block(A, m_max * u_off[l], m, sizes[l])[i0:i1]
+            dense_forward_t(a_in, _transposed(WT, T, l), b, z, n)
+            _activate_rows(z, a, n, T[l, F_ACT])
 
 
 @njit(cache=True, fastmath=FM)
@@ -174,46 +216,67 @@ def _times_prime(dp, zp, ap, act, m):
 
 
 @njit(cache=True)
-def backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm, grad,
-                  dropout, train, seed, epoch, ids):
-    """Backpropagation through the plan: adds the mini-batch's summed dC_x/d(params) into grad."""
+def backward_deltas(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, i0, i1, Tm,
+                    dropout, train, seed, epoch, ids):
+    """Backpropagation of rows i0:i1 (each independent of the others): every layer's delta (and
+    each ConvPool layer's dC/d(convolution) in G), after :func:`forward_plan` of the same rows."""
     L = sizes.shape[0] - 1
     nL = sizes[L]
     aL = _block(A, m_max * u_off[L], m, nL)
     zL = _block(Z, m_max * u_off[L], m, nL)
     dL = _block(D, m_max * u_off[L], m, nL)
     out_act = T[L, F_ACT]
-    for i in range(m):
+    for i in range(i0, i1):
         for j in range(nL):
             diff = aL[i, j] - Tm[i, j]
             if cost == QUADRATIC:
                 dL[i, j] = diff * activate_prime(zL[i, j], aL[i, j], out_act)
             else:
                 dL[i, j] = diff
+    n = i1 - i0
     for l in range(L, 0, -1):
         p = dropout[l]
-        src = M if p != 0.0 else A
+        if l > 1:
+            dp = _block(D, m_max * u_off[l - 1], m, sizes[l - 1])[i0:i1]
+            zp = _block(Z, m_max * u_off[l - 1], m, sizes[l - 1])[i0:i1]
+            ap = _block(A, m_max * u_off[l - 1], m, sizes[l - 1])[i0:i1]
+        if T[l, F_KIND] == CONVPOOL:
+            x, dz, W, b, cv, pt = _conv_views(params, T, l, sizes, u_off, A, D, CV, m_max, m)
+            _, _, g = _conv_grad_views(T, l, params, G, m_max, m)
+            dx = _block(D, m_max * u_off[l - 1], m, sizes[l - 1]).reshape(x.shape)
+            conv_deltas(cv[i0:i1], dz[i0:i1], g[i0:i1], W, dx[i0:i1], l > 1, T[l, F_K], T[l, F_POOL])
+            if l > 1:
+                _times_prime(dp, zp, ap, T[l - 1, F_ACT], n)
+        elif l > 1:
+            W, b = _dense_views(params, T, l)
+            d = _block(D, m_max * u_off[l], m, sizes[l])[i0:i1]
+            dense_back(W, d, dp, n)
+            _bp2_finish(dp, zp, ap, T[l - 1, F_ACT], n, p, train, seed, epoch, ids[i0:i1], T[l, F_KEY])
+
+
+@njit(cache=True)
+def gradient_part(params, T, sizes, u_off, A, M, D, CV, G, m_max, m, grad, dropout, t, nt, zero):
+    """Part t of nt of every layer's units (maps of a ConvPool layer, rows of a dense one): add
+    the mini-batch's summed dC/dW and dC/db of those units into grad (first set to zero if
+    ``zero``), examples in order, after :func:`backward_deltas` of every row."""
+    L = sizes.shape[0] - 1
+    for l in range(1, L + 1):
+        src = M if dropout[l] != 0.0 else A
         if T[l, F_KIND] == CONVPOOL:
             x, dz, W, b, cv, pt = _conv_views(params, T, l, sizes, u_off, src, D, CV, m_max, m)
-            _, _, gW, gb, g, _ = _conv_views(grad, T, l, sizes, u_off, src, D, G, m_max, m)
-            dx = _block(D, m_max * u_off[l - 1], m, sizes[l - 1]).reshape(x.shape)
-            conv_backward(x, W, cv, pt, dz, g, gW, gb, dx, l > 1, T[l, F_K], T[l, F_POOL])
-            if l > 1:
-                dp = _block(D, m_max * u_off[l - 1], m, sizes[l - 1])
-                _times_prime(dp, _block(Z, m_max * u_off[l - 1], m, sizes[l - 1]),
-                             _block(A, m_max * u_off[l - 1], m, sizes[l - 1]), T[l - 1, F_ACT], m)
+            gW, gb, g = _conv_grad_views(T, l, grad, G, m_max, m)
         else:
             d = _block(D, m_max * u_off[l], m, sizes[l])
             a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])
-            W, b = _dense_views(params, T, l)
             gW, gb = _dense_views(grad, T, l)
-            _outer_accumulate(d, a_in, gW, gb, m)
-            if l > 1:
-                dp = _block(D, m_max * u_off[l - 1], m, sizes[l - 1])
-                dense_back(W, d, dp, m)
-                _bp2_finish(dp, _block(Z, m_max * u_off[l - 1], m, sizes[l - 1]),
-                            _block(A, m_max * u_off[l - 1], m, sizes[l - 1]), T[l - 1, F_ACT], m, p, train,
-                            seed, epoch, ids, T[l, F_KEY])
+        j0, j1 = _parts(gW.shape[0], t, nt)
+        if zero:
+            gW[j0:j1] = 0
+            gb[j0:j1] = 0
+        if T[l, F_KIND] == CONVPOOL:
+            conv_weight_grad(dz, g, pt, gW, gb, j0, j1)
+        else:
+            _outer_accumulate(d[:, j0:j1], a_in, gW[j0:j1], gb[j0:j1], m)
 
 
 @njit(cache=True, fastmath=FM)
@@ -247,13 +310,18 @@ def _update_range(params, grad, velocity, r0, n, is_weight, scale, decay, l1, mo
 
 
 @njit(cache=True)
-def update_plan(params, grad, velocity, T, scale, decay, l1, momentum):
-    """:func:`.kernels.update`'s rule over the plan's layers: weights decay (L2), L1 and momentum;
-    biases only the gradient step (and momentum)."""
+def update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt):
+    """:func:`.kernels.update`'s rule on part t of nt of every layer's units (as
+    :func:`gradient_part`): weights decay (L2), L1 and momentum; biases only the gradient step
+    (and momentum)."""
     L = T.shape[0] - 1
     for l in range(1, L + 1):
-        _update_range(params, grad, velocity, T[l, F_WOFF], T[l, F_NW], True, scale, decay, l1, momentum)
-        _update_range(params, grad, velocity, T[l, F_BOFF], T[l, F_NB], False, scale, decay, l1, momentum)
+        units = T[l, F_NB]
+        per = T[l, F_NW] // units
+        j0, j1 = _parts(units, t, nt)
+        _update_range(params, grad, velocity, T[l, F_WOFF] + j0 * per, (j1 - j0) * per, True, scale, decay,
+                      l1, momentum)
+        _update_range(params, grad, velocity, T[l, F_BOFF] + j0, j1 - j0, False, scale, decay, l1, momentum)
 
 
 @njit(cache=True)
@@ -267,53 +335,66 @@ def _load_rows(X, Tg, order, start, m, A0, Tb, ids):
             Tb[i, k] = Tg[r, k]
 
 
-@njit(cache=True)
-def _batch_gradient(params, T, sizes, u_off, cost, X, Tg, order, start, m, m_max, A, Z, M, D, CV, G,
-                    grad, Tb, ids, dropout, train, seed, epoch):
-    A0 = _block(A, 0, m, sizes[0])
-    Tm = Tb[:m]
-    _load_rows(X, Tg, order, start, m, A0, Tm, ids)
-    forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, train, seed, epoch, ids)
-    backward_plan(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, Tm, grad,
-                  dropout, train, seed, epoch, ids)
-
-
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def sgd_epoch_plan(params, velocity, T, sizes, u_off, cost, X, Tg, order, n_used, m_max,
-                   A, Z, M, D, CV, G, grad, Tb, ids, eta, decay, l1, momentum, dropout, seed, epoch):
-    """One epoch of mini-batch SGD over ``order[:n_used]`` (as :func:`.kernels.sgd_epoch`)."""
+                   A, Z, M, D, CV, G, WT, grad, Tb, ids, eta, decay, l1, momentum, dropout, seed, epoch, threads):
+    """One epoch of mini-batch SGD over ``order[:n_used]`` (as :func:`.kernels.sgd_epoch`), each
+    mini-batch in two parallel phases of ``threads`` parts (the module docstring; numba's thread
+    count is an argument: a kernel that asks for it cannot be cached)."""
+    nt = max(1, min(threads, m_max))
+    for t in prange(nt):
+        transpose_weights(params, WT, T, t, nt)
     start = 0
     while start < n_used:
         m = min(m_max, n_used - start)
-        grad[:] = 0
-        _batch_gradient(params, T, sizes, u_off, cost, X, Tg, order, start, m, m_max, A, Z, M, D, CV, G,
-                        grad, Tb, ids, dropout, True, seed, epoch)
-        update_plan(params, grad, velocity, T, eta / m, decay, l1, momentum)
+        _load_rows(X, Tg, order, start, m, _block(A, 0, m, sizes[0]), Tb, ids)
+        for t in prange(nt):
+            i0, i1 = _parts(m, t, nt)
+            forward_plan(params, WT, T, sizes, u_off, A, Z, M, CV, m_max, m, i0, i1, dropout, True, seed, epoch, ids)
+            backward_deltas(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, i0, i1, Tb,
+                            dropout, True, seed, epoch, ids)
+        scale = eta / m
+        for t in prange(nt):
+            gradient_part(params, T, sizes, u_off, A, M, D, CV, G, m_max, m, grad, dropout, t, nt, True)
+            update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt)
+            transpose_weights(params, WT, T, t, nt)
         start += m
 
 
-@njit(cache=True)
-def gradient_sum_plan(params, T, sizes, u_off, cost, X, Tg, rows, m_max, A, Z, M, D, CV, G, grad, Tb, ids,
-                      dropout):
+@njit(cache=True, parallel=True)
+def gradient_sum_plan(params, T, sizes, u_off, cost, X, Tg, rows, m_max, A, Z, M, D, CV, G, WT, grad, Tb,
+                      ids, dropout, threads):
     """Sum over ``rows`` of dC_x/d(params), in row order (dropout in its inference form)."""
+    nt = max(1, min(threads, m_max))
+    for t in prange(nt):
+        transpose_weights(params, WT, T, t, nt)
     grad[:] = 0
     n = rows.shape[0]
     start = 0
     while start < n:
         m = min(m_max, n - start)
-        _batch_gradient(params, T, sizes, u_off, cost, X, Tg, rows, start, m, m_max, A, Z, M, D, CV, G,
-                        grad, Tb, ids, dropout, False, 0, 0)
+        _load_rows(X, Tg, rows, start, m, _block(A, 0, m, sizes[0]), Tb, ids)
+        for t in prange(nt):
+            i0, i1 = _parts(m, t, nt)
+            forward_plan(params, WT, T, sizes, u_off, A, Z, M, CV, m_max, m, i0, i1, dropout, False, 0, 0, ids)
+            backward_deltas(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, i0, i1, Tb,
+                            dropout, False, 0, 0, ids)
+        for t in prange(nt):
+            gradient_part(params, T, sizes, u_off, A, M, D, CV, G, m_max, m, grad, dropout, t, nt, False)
         start += m
 
 
-@njit(cache=True)
-def evaluate_plan(params, T, sizes, u_off, cost, X, Tg, labels, chunk, dropout, A, Z, M, CV,
-                  out_act, per_cost, per_correct):
+@njit(cache=True, parallel=True)
+def evaluate_plan(params, T, sizes, u_off, cost, X, Tg, labels, chunk, dropout, A, Z, M, CV, WT,
+                  out_act, per_cost, per_correct, threads):
     """Forward every row of X in chunks and record each row's output, cost C_x and whether
     argmax(a) == label (the first maximum on ties)."""
     n = X.shape[0]
     L = sizes.shape[0] - 1
     nL = sizes[L]
+    nt = max(1, min(threads, chunk))
+    for t in prange(nt):
+        transpose_weights(params, WT, T, t, nt)
     ids = np.zeros(chunk, dtype=np.int64)
     start = 0
     while start < n:
@@ -323,14 +404,17 @@ def evaluate_plan(params, T, sizes, u_off, cost, X, Tg, labels, chunk, dropout, 
             ids[i] = start + i
             for k in range(X.shape[1]):
                 A0[i, k] = X[start + i, k]
-        forward_plan(params, T, sizes, u_off, A, Z, M, CV, chunk, m, dropout, False, 0, 0, ids)
+        for t in prange(nt):
+            i0, i1 = _parts(m, t, nt)
+            forward_plan(params, WT, T, sizes, u_off, A, Z, M, CV, chunk, m, i0, i1, dropout, False, 0, 0, ids)
         _score_rows(_block(A, chunk * u_off[L], m, nL), start, Tg, labels, cost, out_act, per_cost, per_correct)
         start += m
 
 
 @njit(cache=True)
-def forward_rows(params, T, sizes, u_off, X, m_max, A, Z, M, CV, dropout):
+def forward_rows(params, T, sizes, u_off, X, m_max, A, Z, M, CV, WT, dropout):
     """Forward passes only, in batches of m_max (timing of chapter 2's table)."""
+    transpose_weights(params, WT, T, 0, 1)
     n = X.shape[0]
     ids = np.arange(m_max)
     start = 0
@@ -340,7 +424,7 @@ def forward_rows(params, T, sizes, u_off, X, m_max, A, Z, M, CV, dropout):
         for i in range(m):
             for k in range(X.shape[1]):
                 A0[i, k] = X[start + i, k]
-        forward_plan(params, T, sizes, u_off, A, Z, M, CV, m_max, m, dropout, False, 0, 0, ids)
+        forward_plan(params, WT, T, sizes, u_off, A, Z, M, CV, m_max, m, 0, m, dropout, False, 0, 0, ids)
         start += m
 
 
