@@ -301,7 +301,7 @@ def main():
     peak, ghz = peak_flops(2)
     report = {"cpu_count": os.cpu_count(), "ghz": ghz, "peak_f32_2cores": peak, "examples": a.examples, "rows": []}
     load0 = os.getloadavg()[0]
-    for name in a.nets.split(","):
+    for name in [n for n in a.nets.split(",") if n]:
         layers = NETS[name]
         r = {"net": name, "mflop_per_example": training_flops(layers) / 1e6}
         r["nnsci_1"] = bench_nnsci(layers, a.examples, 1, a.repeats)

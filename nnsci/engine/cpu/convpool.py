@@ -23,20 +23,6 @@ from .kernels import FM
 # and the backward loops skip the zeros.
 
 
-@njit(cache=True)
-def transpose_into(W, WT):
-    """WT = W^T (a copy, in 16 x 16 tiles so that both sides stay in cache); WT may be a view
-    of some columns of a larger matrix."""
-    n_out, n_in = W.shape
-    for j0 in range(0, n_out, 16):
-        j1 = min(j0 + 16, n_out)
-        for k0 in range(0, n_in, 16):
-            k1 = min(k0 + 16, n_in)
-            for j in range(j0, j1):
-                for k in range(k0, k1):
-                    WT[k, j] = W[j, k]
-
-
 @njit(cache=True, fastmath=FM)
 def _im2col(xi, pi, k):
     """pi[y * wc + x, (c, u, v)] = xi[c, y + k-1-u, x + k-1-v]: one example's flipped patches."""

@@ -67,40 +67,67 @@ def _uniform(seed, a, b, c):
     return (x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+@njit(cache=True)
+def transpose_into(W, WT):
+    """WT = W^T (a copy, in 16 x 16 tiles so that both sides stay in cache); WT may be a view
+    of some columns of a larger matrix."""
+    n_out, n_in = W.shape
+    for j0 in range(0, n_out, 16):
+        j1 = min(j0 + 16, n_out)
+        for k0 in range(0, n_in, 16):
+            k1 = min(k0 + 16, n_in)
+            for j in range(j0, j1):
+                for k in range(k0, k1):
+                    WT[k, j] = W[j, k]
+
+
 @njit(cache=True, fastmath=FM)
 def _dense(a_in, W, b, z_out, m):
-    """z = W a + b for each of the m rows of a_in (the dot, then the bias, as np.dot(w, a) + b).
-
-    Four rows at a time share each load of a weight (a register block); the
-    arithmetic per row is the same dot product."""
+    """z = W a + b for each of the m rows of a_in (the dot, then the bias, as np.dot(w, a) + b),
+    from a transposed copy of W: :func:`dense_t`."""
     n_out, n_in = W.shape
-    zero = np.zeros(1, W.dtype)[0]
+    WT = np.empty((n_in, n_out), dtype=W.dtype)
+    transpose_into(W, WT)
+    dense_t(a_in, WT, b, z_out, m)
+
+
+@njit(cache=True, fastmath=FM)
+def dense_t(a_in, WT, b, z_out, m):
+    """z = W a + b for each of the m rows of a_in, given WT = W^T (n_in, n_out): each z[i, j]
+    adds W[j, k] a[i, k] for k = 0, 1, ... in the network's dtype, starting from zero, then the
+    bias (np.dot's order in network.py). The innermost loop runs over the independent outputs j,
+    so the compiler vectorises it without reordering any sum; four rows share each load of
+    WT[k]."""
+    n_in, n_out = WT.shape
+    zero = np.zeros(1, WT.dtype)[0]
+    for i in range(m):
+        for j in range(n_out):
+            z_out[i, j] = zero
     i = 0
     while i + 4 <= m:
+        z0, z1, z2, z3 = z_out[i], z_out[i + 1], z_out[i + 2], z_out[i + 3]
         a0, a1, a2, a3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
-        for j in range(n_out):
-            w = W[j]
-            s0 = s1 = s2 = s3 = zero
-            for k in range(n_in):
-                wk = w[k]
-                s0 += wk * a0[k]
-                s1 += wk * a1[k]
-                s2 += wk * a2[k]
-                s3 += wk * a3[k]
-            z_out[i, j] = s0 + b[j]
-            z_out[i + 1, j] = s1 + b[j]
-            z_out[i + 2, j] = s2 + b[j]
-            z_out[i + 3, j] = s3 + b[j]
+        for k in range(n_in):
+            x0, x1, x2, x3 = a0[k], a1[k], a2[k], a3[k]
+            wt = WT[k]
+            for j in range(n_out):
+                w = wt[j]
+                z0[j] += x0 * w
+                z1[j] += x1 * w
+                z2[j] += x2 * w
+                z3[j] += x3 * w
         i += 4
     while i < m:
-        a0 = a_in[i]
-        for j in range(n_out):
-            w = W[j]
-            s0 = zero
-            for k in range(n_in):
-                s0 += w[k] * a0[k]
-            z_out[i, j] = s0 + b[j]
+        zr, ar = z_out[i], a_in[i]
+        for k in range(n_in):
+            x0 = ar[k]
+            wt = WT[k]
+            for j in range(n_out):
+                zr[j] += x0 * wt[j]
         i += 1
+    for i in range(m):
+        for j in range(n_out):
+            z_out[i, j] = z_out[i, j] + b[j]
 
 
 @njit(cache=True, fastmath=FM)

@@ -34,8 +34,9 @@ from numba import njit, prange
 from ..functions import QUADRATIC, activate_prime
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
                     F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
-from .convpool import conv_deltas, conv_forward, conv_weight_grad, transpose_into
-from .kernels import FM, _activate_rows, _score_rows, _block, _outer_accumulate, dropout_factor
+from .convpool import conv_deltas, conv_forward, conv_weight_grad
+from .kernels import (FM, _activate_rows, _score_rows, _block, _outer_accumulate, dense_t, dropout_factor,
+                      transpose_into)
 from .kernels import forward as dense_forward
 
 
@@ -53,45 +54,6 @@ def dense_back(W, d, dp, m):
             row = dp[i]
             for k in range(n_in):
                 row[k] += w[k] * dij
-
-
-@njit(cache=True, fastmath=FM)
-def dense_forward_t(a_in, WT, b, z_out, m):
-    """z = W a + b for each of the m rows of a_in, the same sums as :func:`.kernels._dense` (each
-    z[i, j] adds W[j, k] a[i, k] for k = 0, 1, ... in the network's dtype, then the bias), arranged
-    for the wide layers of chapter 6: from W transposed, WT (n_in, n_out), so that the innermost
-    loop runs over the independent outputs j and vectorises without reordering any sum; four rows
-    share each load of WT[k]."""
-    n_in, n_out = WT.shape
-    zero = np.zeros(1, WT.dtype)[0]
-    for i in range(m):
-        for j in range(n_out):
-            z_out[i, j] = zero
-    i = 0
-    while i + 4 <= m:
-        z0, z1, z2, z3 = z_out[i], z_out[i + 1], z_out[i + 2], z_out[i + 3]
-        a0, a1, a2, a3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
-        for k in range(n_in):
-            x0, x1, x2, x3 = a0[k], a1[k], a2[k], a3[k]
-            wt = WT[k]
-            for j in range(n_out):
-                w = wt[j]
-                z0[j] += x0 * w
-                z1[j] += x1 * w
-                z2[j] += x2 * w
-                z3[j] += x3 * w
-        i += 4
-    while i < m:
-        zr, ar = z_out[i], a_in[i]
-        for k in range(n_in):
-            x0 = ar[k]
-            wt = WT[k]
-            for j in range(n_out):
-                zr[j] += x0 * wt[j]
-        i += 1
-    for i in range(m):
-        for j in range(n_out):
-            z_out[i, j] = z_out[i, j] + b[j]
 
 
 @njit(cache=True, fastmath=FM)
@@ -204,7 +166,7 @@ def forward_plan(params, WT, T, sizes, u_off, A, Z, M, CV, m_max, m, i0, i1, dro
             a_in = _block(src, m_max * u_off[l - 1], m, sizes[l - 1])[i0:i1]
             z = _block(Z, m_max * u_off[l], m, sizes[l])[i0:i1]
             a = _block(A, m_max * u_off[l], m, sizes[l])[i0:i1]
-            dense_forward_t(a_in, _transposed(WT, T, l), b, z, n)
+            dense_t(a_in, _transposed(WT, T, l), b, z, n)
             _activate_rows(z, a, n, T[l, F_ACT])
 
 
