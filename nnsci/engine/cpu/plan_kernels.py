@@ -20,7 +20,7 @@ thread takes its own examples through the forward pass and the backward chain of
 of a ConvPool layer, rows of a dense one) and sums their weight and bias gradients over the
 mini-batch's examples, in example order, and updates those parameters. Every output is computed
 whole by one thread, by the same serial loops whatever the number of threads, so a run's bytes
-do not depend on it (tests/test_plan.py trains on 1 and 2 threads). Only the entry points
+do not depend on it (tests/test_convnet.py trains on 1 and 2 threads). Only the entry points
 called from Python (sgd_epoch_plan, gradient_sum_plan, evaluate_plan) are ``parallel=True``:
 numba's cache cannot hold a compiled function that calls a parallel one (``nnsci curves
 ch6.ensemble``, loading such a function from the cache that a training job had written,
