@@ -405,7 +405,6 @@ def sgd_epoch(params, velocity, m1, m2, step, w_off, b_off, sizes, hidden, outpu
         if opt == SGD:
             update(params, grad, velocity, w_off, b_off, sizes, eta / m, decays[b], l1s[b], momentum)
         else:
-            c1, c2 = adam_corrections(step, hyp, opt)
             update_opt(params, grad, velocity, m1, m2, w_off, b_off, sizes, opt, eta, m, decays[b], l1s[b],
                        momentum, c1, c2, hyp)
         start += m
