@@ -291,3 +291,23 @@ def test_engine_cuda_refuses_other_optimizers_and_schedules_in_one_line():
         with pytest.raises(NnsciError, match="engine=cuda runs the book's SGD") as e:
             sgd(net, data, 1, 2, 0.1, OurStreams(np.random.SeedSequence(0)), options=Options(engine="cuda", **kw))
         assert "\n" not in str(e.value)
+
+
+def test_a_cpu_family_of_runs_with_their_own_optimizers_equals_each_run_alone():
+    from nnsci.engine import sgd_family
+
+    settings = [("adam", None), ("rmsprop", "onecycle"), ("sgd", {"kind": "step", "every": 1})]
+
+    def job(i, name, schedule):
+        net = dense_net(seed=i)
+        opts = Options(optimizer=name, schedule=schedule, monitors=("training_cost",), **OPTIMIZERS[name])
+        return dict(net=net, training=data_for(net, 12), epochs=2, mini_batch_size=4, eta=0.05,
+                    streams=OurStreams(np.random.SeedSequence(30 + i)), options=opts)
+
+    family = [job(i, *s) for i, s in enumerate(settings)]
+    hists = sgd_family(family)
+    for i, s in enumerate(settings):
+        alone = job(i, *s)
+        h = sgd(**alone)
+        assert family[i]["net"].params.tobytes() == alone["net"].params.tobytes(), s
+        assert hists[i].training_cost == h.training_cost
