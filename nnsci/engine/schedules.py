@@ -19,7 +19,8 @@ first step at eta / Ws, step Ws - 1 at eta), and then runs its own formula on
 ``step``      f = gamma ^ floor(s' / P), P = ``every`` epochs in steps (gamma default 0.1).
 ``cosine``    cosine annealing (Loshchilov and Hutter's SGDR): within a cycle of T steps, at its
               step c, f = m + (1 - m) (1 + cos(pi c / T)) / 2, m = ``min_factor``. Without
-              ``period`` one cycle spans all S' steps (plain cosine annealing to m at the end);
+              ``period`` one cycle spans all S' steps (plain cosine annealing, from 1 at its first
+              step towards m, which step S' would reach);
               with ``period`` = T_0 epochs the rate restarts at eta after each cycle, and each
               cycle is ``mult`` times as long as the one before (T_i = T_0 mult^i).
 ``onecycle``  Smith and Topin's one-cycle, as PyTorch's OneCycleLR (two phases, cosine, no
