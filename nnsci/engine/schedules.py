@@ -8,7 +8,9 @@ here, in Python (float64), and passes them as an array, one per mini-batch;
 every optimiser reads them the same way. Durations are given in epochs (floats
 allowed) and become ``epochs x batches per epoch`` steps. The book's
 eta-halving (``halve_eta``) changes eta between epochs; a schedule multiplies
-whatever eta is then.
+whatever eta is then. S counts the run's epochs as given (early stopping may
+end a run before its schedule does). A run's History records eta, not the
+scheduled rates: :func:`learning_rates` gives those.
 
 Kinds (with ``warmup = W`` epochs, every kind but one-cycle first rises
 linearly, ``f(s) = (s + 1) / Ws`` for ``s < Ws`` (``Ws = W x batches``, the
