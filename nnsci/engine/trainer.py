@@ -4,7 +4,14 @@ This is network2.py's ``SGD`` (and network.py's, with lambda = 0 and the
 quadratic cost), with the book's problems as options: L1 (P3.1), momentum
 (P3.6), early stopping (P3.3, P3.4), the halve-eta schedule (E3.5), and
 network3.py's conventions (fixed batches, L2 as a penalty, dropout). One
-epoch is one compiled call; Python runs only between epochs."""
+epoch is one compiled call; Python runs only between epochs.
+
+Beyond the book (CPU engine): other optimisers (Nesterov, AdaGrad, RMSProp,
+Adam, AdamW: :mod:`.optim`) and learning-rate schedules (step, cosine with
+restarts, warm-up, one-cycle: :mod:`.schedules`), whose per-mini-batch rates
+are computed here, before each epoch, and passed to the kernels as arrays.
+With the defaults (``optimizer="sgd"``, no schedule) every run keeps the bytes
+it had before they existed."""
 
 from __future__ import annotations
 
@@ -21,6 +28,8 @@ from . import checkpoint as ckpt
 from .backends import open_family
 from .data import Dataset
 from .network import Network
+from .optim import Optimizer
+from .schedules import make_schedule
 
 log = logging.getLogger("nnsci.engine")
 
@@ -46,6 +55,19 @@ class Options:
     probe: Dataset | None = None  # per-layer gradient norms on this set, before every epoch and at the end
     test: Dataset | None = None   # network3's test set: its accuracy after every epoch, and the best-validation rule
     engine: str = "cpu"
+    # Beyond the book (nnsci.engine.optim, nnsci.engine.schedules; CPU engine only):
+    optimizer: str = "sgd"        # sgd (the book's, with momentum above), nesterov, adagrad, rmsprop, adam, adamw
+    beta1: float = 0.9            # adam, adamw: first-moment decay
+    beta2: float = 0.999          # adam, adamw: second-moment decay
+    eps: float = 1e-8             # adagrad, rmsprop, adam, adamw: added to the root of the second moment
+    rho: float = 0.9              # rmsprop: decay of the mean square
+    weight_decay: float = 0.0     # adamw: W <- (1 - eta wd) W, decoupled from the gradient
+    schedule: object = None       # None (constant eta, the book's), a kind name or a mapping (nnsci.engine.schedules)
+
+    def optimizer_spec(self) -> Optimizer:
+        """The checked :class:`~nnsci.engine.optim.Optimizer` these options name."""
+        return Optimizer(self.optimizer, self.momentum, self.beta1, self.beta2, self.eps, self.rho,
+                         self.weight_decay).check()
 
 
 @dataclass
@@ -260,6 +282,15 @@ class _RunOf:
     def set_velocity(self, velocity):
         self.backend.set_velocity(velocity, self.run)
 
+    def set_optimizer(self, optimizer, c2=0.0, c1=0.0):
+        self.backend.set_optimizer(optimizer, c2, c1, self.run)
+
+    def get_optimizer_state(self):
+        return self.backend.get_optimizer_state(self.run) if hasattr(self.backend, "get_optimizer_state") else None
+
+    def set_optimizer_state(self, state):
+        self.backend.set_optimizer_state(state, self.run)
+
 
 def _validate(net, training, evaluation, opt, epochs, mini_batch_size):
     _check_data(net, training, "training data")
@@ -278,6 +309,16 @@ def _validate(net, training, evaluation, opt, epochs, mini_batch_size):
         raise NnsciError("mini_batch_size must be >= 1 and epochs >= 0")
     if opt.l2 not in ("decay", "penalty"):
         raise NnsciError(f"l2 must be 'decay' or 'penalty', not {opt.l2!r}")
+    check_training_rule(opt)
+
+
+def check_training_rule(opt: Options):
+    """One-line errors for a bad optimiser or schedule, or one the engine cannot run (the CUDA
+    backend runs the book's SGD at a constant eta only)."""
+    optimizer, schedule = opt.optimizer_spec(), make_schedule(opt.schedule)
+    if opt.engine != "cpu" and (not optimizer.is_book_sgd or schedule is not None):
+        what = f"optimizer {optimizer.name}" if not optimizer.is_book_sgd else f"schedule {schedule.kind}"
+        raise NnsciError(f"engine={opt.engine} runs the book's SGD at a constant eta only; {what} needs engine=cpu")
 
 
 def _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, opt, on_epoch, checkpoint,
@@ -297,7 +338,16 @@ def _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, op
     dt = net.dtype.type
     fixed_order = np.arange(n, dtype=np.int64)
     first_epoch = 0
-    key = ckpt.run_key(net, checkpoint_key, opt.engine) if checkpoint is not None else ""
+    optimizer, schedule = opt.optimizer_spec(), make_schedule(opt.schedule)
+    per_epoch = -(-n_used // m)                # mini-batches (steps) per epoch, the last one maybe short
+    c2 = opt.lmbda / n if opt.l2 == "decay" else opt.lmbda / num_batches   # the adaptive optimisers'
+    if not optimizer.is_book_sgd:                                          # coupled L2 and L1
+        backend.set_optimizer(optimizer, c2, opt.l1 / n)
+    key = ""
+    if checkpoint is not None:
+        training_rule = "" if optimizer.is_book_sgd and schedule is None else \
+            f"{optimizer.describe()} {schedule.describe() if schedule else ''}"
+        key = ckpt.run_key(net, checkpoint_key + training_rule, opt.engine)
     if checkpoint is not None:
         state = ckpt.load(checkpoint, key, net, hist, streams, backend)
         if state is not None:
@@ -317,12 +367,22 @@ def _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, op
         probe()
         t0 = time.perf_counter()
         order = streams.order(n) if opt.shuffle else fixed_order
-        if opt.l2 == "decay":
-            decay = 1 - eta * (opt.lmbda / n)
+        # This epoch's learning rates: eta, or one per mini-batch from the schedule (steps counted
+        # from the run's first mini-batch: epoch * per_epoch + b).
+        rate = eta if schedule is None else \
+            schedule.rates(eta, epoch * per_epoch + np.arange(per_epoch), epochs * per_epoch, per_epoch)
+        if optimizer.name == "adamw":     # decoupled: W <- (1 - eta wd) W beside Adam's step
+            decay, l1 = 1 - rate * optimizer.weight_decay, 0.0 * rate
+        elif optimizer.name not in ("sgd", "nesterov"):   # L2 and L1 enter their gradient (c2, c1)
+            decay, l1 = 1.0 + 0.0 * rate, 0.0 * rate
+        elif opt.l2 == "decay":
+            decay = 1 - rate * (opt.lmbda / n)
+            l1 = rate * opt.l1 / n
         else:  # d/dW of 0.5 lambda ||W||^2 / num_batches, applied by each step
-            decay = 1 - eta * opt.lmbda / num_batches
-        l1 = eta * opt.l1 / n
-        yield (order, n_used, dt(eta), dt(decay), dt(l1), dt(opt.momentum), streams.dropout_seed, epoch)
+            decay = 1 - rate * opt.lmbda / num_batches
+            l1 = rate * opt.l1 / n
+        cast = dt if schedule is None else (lambda v: np.asarray(v, dtype=net.dtype))
+        yield (order, n_used, cast(rate), cast(decay), cast(l1), dt(opt.momentum), streams.dropout_seed, epoch)
         train_seconds = time.perf_counter() - t0
         hist.eta.append(eta)
         parts = []

@@ -57,7 +57,7 @@ def _schema_error(spec, run_id):
         return (f"{run_id}: {top} must be a mapping with set: one of {', '.join(SETS)} (and size, offset), "
                 f"got {spec[top]!r}")
     if top == "options" and err.validator == "additionalProperties":
-        return f"{run_id}: {err.message} in options"
+        return f"{run_id}: {err.message} in {'.'.join(str(p) for p in err.absolute_path)}"
     where = ".".join(str(p) for p in err.absolute_path)
     return f"{run_id}: {where} {err.instance!r}: {err.message}"
 
@@ -82,6 +82,16 @@ def validate(spec: dict, run_id: str) -> dict:
     for i in inits:
         if i not in INITIALISERS:
             raise NnsciError(f"{run_id}: unknown initialiser {i!r}; choose one of {', '.join(INITIALISERS)}")
+    # The optimiser and the schedule: the engine's checks, named by the run.
+    from ..engine.schedules import make_schedule
+    from .train import options_of
+
+    try:
+        options = options_of(out, "cpu", None)
+        options.optimizer_spec()
+        make_schedule(options.schedule)
+    except NnsciError as e:
+        raise NnsciError(f"{run_id}: {e}") from None
     # The one call that checks the network (either form: layers, activations, cost, dropout): the engine's.
     compile_net(net, hidden=out["hidden"], output=out["output"], cost=out["cost"], dtype=out["dtype"],
                 dropout=out["options"].get("dropout"), run_id=run_id,

@@ -16,6 +16,7 @@ from .. import config as cfgmod
 from ..engine import Dataset, NielsenStreams, Options, OurStreams, network_from_spec, sgd, sgd_family
 from ..engine.backends import get_backend, set_threads
 from ..engine.checkpoint import remove as remove_checkpoint
+from ..engine.trainer import check_training_rule
 from ..data.mnist import load_mnist, to_float
 from ..errors import NnsciError
 from ..io import sha256_file, write_json
@@ -79,7 +80,10 @@ def options_of(spec: dict, engine: str, probe: Dataset | None) -> Options:
                    drop_last=bool(o.get("drop_last", False)), monitors=tuple(spec["monitors"]),
                    early_stopping=o.get("early_stopping"), stop_rule=o.get("stop_rule", "no_improvement"),
                    halve_eta=o.get("halve_eta"), min_eta_factor=float(o.get("min_eta_factor", 1 / 128)),
-                   probe=probe, engine=engine)
+                   probe=probe, engine=engine, optimizer=o.get("optimizer", "sgd"),
+                   beta1=float(o.get("beta1", 0.9)), beta2=float(o.get("beta2", 0.999)),
+                   eps=float(o.get("eps", 1e-8)), rho=float(o.get("rho", 0.9)),
+                   weight_decay=float(o.get("weight_decay", 0.0)), schedule=o.get("schedule"))
 
 
 def _prepare(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
@@ -99,6 +103,10 @@ def _prepare(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path
              run_id, spec["net"], len(train), spec["epochs"], spec["eta"], spec["lmbda"], engine)
     options = options_of(spec, engine, probe)
     options.test = test
+    try:
+        check_training_rule(options)
+    except NnsciError as e:
+        raise NnsciError(f"{run_id}: {e}") from None
     checkpoint = out_dir.parent / "checkpoints" / f"{run_id}.npz"   # outside the rule's outputs
     sgd_args = dict(net=net, training=train, epochs=spec["epochs"], mini_batch_size=spec["mini_batch"],
                     eta=float(spec["eta"]), streams=streams, evaluation=evaluation, options=options,

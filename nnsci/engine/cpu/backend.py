@@ -10,6 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..optim import HYPER, SGD
 from . import kernels as dk
 from . import plan_kernels as pk
 
@@ -30,6 +31,10 @@ class Workspace:
         self.grad = np.zeros(net.n_params, dtype=net.dtype)
         self.WT = np.zeros(net.n_params if not net.is_compact else 1, dtype=net.dtype)  # weights transposed
         self.velocity = np.zeros(net.n_params, dtype=net.dtype)
+        # The other optimisers' state (nnsci.engine.optim): first and second moments, steps taken.
+        self.moment1 = np.zeros(net.n_params, dtype=net.dtype)
+        self.moment2 = np.zeros(net.n_params, dtype=net.dtype)
+        self.step = np.zeros(1, dtype=np.int64)
         self.Tb = np.zeros((m_max, int(net.sizes[-1])), dtype=net.dtype)
         self.ids = np.zeros(m_max, dtype=np.int64)
 
@@ -44,6 +49,7 @@ class CpuFamily:
         self.nets = list(nets)
         self.batch = int(batch)
         self.ws = [Workspace(net, self.batch) for net in self.nets]
+        self.optim = [(SGD, np.zeros(len(HYPER), dtype=net.dtype)) for net in self.nets]
 
     def __len__(self):
         return len(self.nets)
@@ -61,21 +67,41 @@ class CpuFamily:
     def set_velocity(self, velocity, run=0):
         self.ws[run].velocity[:] = velocity
 
+    def set_optimizer(self, optimizer, c2=0.0, c1=0.0, run=0):
+        """Train run ``run`` with ``optimizer`` (an :class:`nnsci.engine.optim.Optimizer`); c2, c1: the
+        coupled L2 and L1 coefficients of the adaptive optimisers' gradient."""
+        self.optim[run] = (optimizer.code, optimizer.hyper(c2, c1, self.nets[run].dtype))
+
+    def get_optimizer_state(self, run=0):
+        """The optimisers' state beyond the velocity: {moment1, moment2, step} (copies)."""
+        ws = self.ws[run]
+        return {"moment1": ws.moment1.copy(), "moment2": ws.moment2.copy(), "step": ws.step.copy()}
+
+    def set_optimizer_state(self, state, run=0):
+        ws = self.ws[run]
+        for k in ("moment1", "moment2", "step"):
+            getattr(ws, k)[:] = state[k]
+
     # -- training --------------------------------------------------------------------------------
     def sgd_epoch(self, data, order, n_used, eta, decay, l1, momentum, dropout_seed, epoch, run=0):
-        """One epoch of SGD over ``order[:n_used]`` in mini-batches of ``batch``.
-        eta, decay, l1, momentum: scalars of the network's dtype."""
+        """One epoch of the run's optimiser (:meth:`set_optimizer`; the book's SGD by default) over
+        ``order[:n_used]`` in mini-batches of ``batch``. eta, decay, l1: scalars of the network's
+        dtype, or arrays with one value per mini-batch (a schedule); momentum: a scalar."""
         net, ws = self.nets[run], self.ws[run]
+        nb = -(-int(n_used) // ws.m_max)
+        etas, decays, l1s = (np.broadcast_to(np.asarray(v, dtype=net.dtype), (nb,)).copy() for v in (eta, decay, l1))
+        momentum = net.dtype.type(momentum)
+        opt, hyp = self.optim[run]
         if net.is_compact:
-            dk.sgd_epoch(net.params, ws.velocity, net.w_off, net.b_off, net.sizes, net.hidden, net.output,
-                         net.cost, data.x, data.t, order, n_used, ws.m_max, net.u_off, ws.A, ws.Z, ws.M,
-                         ws.D, ws.grad, ws.Tb, ws.ids, eta, decay, l1, momentum,
+            dk.sgd_epoch(net.params, ws.velocity, ws.moment1, ws.moment2, ws.step, net.w_off, net.b_off, net.sizes,
+                         net.hidden, net.output, net.cost, data.x, data.t, order, n_used, ws.m_max, net.u_off, ws.A,
+                         ws.Z, ws.M, ws.D, ws.grad, ws.Tb, ws.ids, etas, decays, l1s, momentum, opt, hyp,
                          net.dropout, np.uint64(dropout_seed), epoch)
         else:
-            pk.sgd_epoch_plan(net.params, ws.velocity, net.table, net.sizes, net.u_off, net.cost, data.x,
-                              data.t, order, n_used, ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.WT, ws.grad,
-                              ws.Tb, ws.ids, eta, decay, l1, momentum, net.dropout,
-                              np.uint64(dropout_seed), epoch, numba.get_num_threads())
+            pk.sgd_epoch_plan(net.params, ws.velocity, ws.moment1, ws.moment2, ws.step, net.table, net.sizes,
+                              net.u_off, net.cost, data.x, data.t, order, n_used, ws.m_max, ws.A, ws.Z, ws.M, ws.D,
+                              ws.CV, ws.G, ws.WT, ws.grad, ws.Tb, ws.ids, etas, decays, l1s, momentum, opt, hyp,
+                              net.dropout, np.uint64(dropout_seed), epoch, numba.get_num_threads())
 
     def gradient_sum(self, data, rows=None, run=0):
         """The sum over ``rows`` (default: all) of dC_x/d(params), dropout in its inference form;

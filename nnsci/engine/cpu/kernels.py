@@ -31,6 +31,7 @@ from numba import njit, prange
 
 from ..functions import (LOG_LIKELIHOOD, QUADRATIC, SOFTMAX, activate,
                          activate_prime, cost_term, nan_to_num)
+from ..optim import ADAGRAD, ADAM, ADAMW, NESTEROV, RMSPROP, SGD
 
 FM = False   # no fastmath: see the module docstring
 
@@ -312,6 +313,79 @@ def update(params, grad, velocity, w_off, b_off, sizes, scale, decay, l1, moment
                 b[j] = b[j] + vb[j]
 
 
+@njit(cache=True, fastmath=FM)
+def opt_range(params, grad, velocity, m1, m2, r0, n, is_weight, opt, eta, m, decay, l1, momentum, c1, c2,
+              hyp):
+    """One step of optimiser ``opt`` (a code of :mod:`nnsci.engine.optim`, not SGD) on
+    params[r0:r0+n], elementwise, from the mini-batch's summed gradient ``grad`` of m examples;
+    the formulas and conventions are :mod:`nnsci.engine.optim`'s. ``eta``: this step's learning
+    rate; ``decay``, ``l1``: the step's L2 and L1 factors of the book's rule (1 - eta lambda/n and
+    eta l1/n; nesterov's) or AdamW's 1 - eta wd (weights); c1, c2: Adam's bias corrections
+    1 - beta1^t, 1 - beta2^t; hyp: beta1, beta2, eps, rho, and the coupled L2 and L1
+    coefficients of the adaptive optimisers' gradient."""
+    lo, hi = r0, r0 + n
+    zero = np.zeros(1, params.dtype)[0]
+    beta1, beta2, eps, rho = hyp[0], hyp[1], hyp[2], hyp[3]
+    c_2 = hyp[4] if is_weight else zero   # biases: no L2, no L1 (as the book's rule)
+    c_1 = hyp[5] if is_weight else zero
+    if opt == NESTEROV:
+        scale = eta / m
+        shrink = (1 - decay) if is_weight else zero
+        l1w = l1 if is_weight else zero
+        for r in range(lo, hi):
+            w = params[r]
+            sgn = (w > 0) - (w < 0)
+            step = shrink * w + l1w * sgn + scale * grad[r]
+            velocity[r] = momentum * velocity[r] - step
+            params[r] = w + momentum * velocity[r] - step
+    elif opt == ADAGRAD:
+        for r in range(lo, hi):
+            w = params[r]
+            sgn = (w > 0) - (w < 0)
+            g = grad[r] / m + c_2 * w + c_1 * sgn
+            m2[r] = m2[r] + g * g
+            params[r] = w - eta * g / (math.sqrt(m2[r]) + eps)
+    elif opt == RMSPROP:
+        for r in range(lo, hi):
+            w = params[r]
+            sgn = (w > 0) - (w < 0)
+            g = grad[r] / m + c_2 * w + c_1 * sgn
+            m2[r] = rho * m2[r] + (1 - rho) * (g * g)
+            params[r] = w - eta * g / (math.sqrt(m2[r]) + eps)
+    else:   # ADAM, ADAMW (AdamW's decay is 1 - eta wd on weights, 1 otherwise)
+        d = decay if (is_weight and opt == ADAMW) else zero + 1
+        for r in range(lo, hi):
+            w = params[r]
+            sgn = (w > 0) - (w < 0)
+            g = grad[r] / m + c_2 * w + c_1 * sgn
+            m1[r] = beta1 * m1[r] + (1 - beta1) * g
+            m2[r] = beta2 * m2[r] + (1 - beta2) * (g * g)
+            params[r] = d * w - eta * (m1[r] / c1) / (math.sqrt(m2[r] / c2) + eps)
+
+
+@njit(cache=True)
+def adam_corrections(step, hyp, opt):
+    """Count one more step (the workspace's step count, step[0]) and return Adam's bias corrections
+    1 - beta1^t, 1 - beta2^t for it (float64, as Python's ``1.0 - beta ** t``; 1 for the others)."""
+    step[0] += 1
+    if opt == ADAM or opt == ADAMW:
+        t = float(step[0])
+        return 1.0 - float(hyp[0]) ** t, 1.0 - float(hyp[1]) ** t
+    return 1.0, 1.0
+
+
+@njit(cache=True)
+def update_opt(params, grad, velocity, m1, m2, w_off, b_off, sizes, opt, eta, m, decay, l1, momentum, c1, c2,
+               hyp):
+    """:func:`opt_range` on every layer's weights and biases (the compact networks' layout)."""
+    L = sizes.shape[0] - 1
+    for l in range(1, L + 1):
+        opt_range(params, grad, velocity, m1, m2, w_off[l], sizes[l] * sizes[l - 1], True, opt, eta, m, decay,
+                  l1, momentum, c1, c2, hyp)
+        opt_range(params, grad, velocity, m1, m2, b_off[l], sizes[l], False, opt, eta, m, decay, l1, momentum,
+                  c1, c2, hyp)
+
+
 @njit(cache=True)
 def _load_rows(X, T, order, start, m, A0, Tb, ids):
     for i in range(m):
@@ -337,19 +411,31 @@ def _batch_gradient(params, w_off, b_off, sizes, hidden, output, cost, X, T, ord
 
 
 @njit(cache=True)
-def sgd_epoch(params, velocity, w_off, b_off, sizes, hidden, output, cost, X, T, order, n_used,
-              m_max, u_off, A, Z, M, D, grad, Tb, ids, eta, decay, l1, momentum,
+def sgd_epoch(params, velocity, m1, m2, step, w_off, b_off, sizes, hidden, output, cost, X, T, order, n_used,
+              m_max, u_off, A, Z, M, D, grad, Tb, ids, etas, decays, l1s, momentum, opt, hyp,
               dropout, drop_seed, epoch):
     """One epoch of mini-batch SGD over ``order[:n_used]``, in slices of m_max
-    (the last one may be shorter and is used with its own length, as in network2.py)."""
+    (the last one may be shorter and is used with its own length, as in network2.py).
+
+    Mini-batch b steps with ``etas[b]``, ``decays[b]``, ``l1s[b]`` (the schedule's rates, computed
+    in Python). ``opt`` 0 is the book's SGD (:func:`update`); other codes are :func:`update_opt`'s
+    optimisers, with their state in velocity, m1, m2 and the step count step[0]."""
     start = 0
+    b = 0
     while start < n_used:
         m = min(m_max, n_used - start)
         grad[:] = 0
         _batch_gradient(params, w_off, b_off, sizes, hidden, output, cost, X, T, order, start, m, m_max,
                         u_off, A, Z, M, D, grad, Tb, ids, dropout, True, drop_seed, epoch)
-        update(params, grad, velocity, w_off, b_off, sizes, eta / m, decay, l1, momentum)
+        eta = etas[b]
+        c1, c2 = adam_corrections(step, hyp, opt)
+        if opt == SGD:
+            update(params, grad, velocity, w_off, b_off, sizes, eta / m, decays[b], l1s[b], momentum)
+        else:
+            update_opt(params, grad, velocity, m1, m2, w_off, b_off, sizes, opt, eta, m, decays[b], l1s[b],
+                       momentum, c1, c2, hyp)
         start += m
+        b += 1
 
 
 @njit(cache=True)

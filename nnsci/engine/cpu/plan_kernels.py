@@ -32,11 +32,12 @@ import numpy as np
 from numba import njit, prange
 
 from ..functions import QUADRATIC, activate_prime
+from ..optim import SGD
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND,
                     F_MAPS, F_NB, F_NW, F_POOL, F_W, F_WC, F_WOFF, F_WP)
 from .convpool import conv_deltas, conv_forward, conv_weight_grad
-from .kernels import (FM, _activate_rows, _score_rows, _block, _outer_accumulate, dense_t, dropout_factor,
-                      transpose_into)
+from .kernels import (FM, _activate_rows, _block, _outer_accumulate, _score_rows, adam_corrections, dense_t,
+                      dropout_factor, opt_range, transpose_into)
 from .kernels import forward as dense_forward
 
 
@@ -287,6 +288,21 @@ def update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt):
 
 
 @njit(cache=True)
+def update_part_opt(params, grad, velocity, m1, m2, T, opt, eta, m, decay, l1, momentum, c1, c2, hyp, t, nt):
+    """:func:`.kernels.opt_range` (an optimiser other than the book's SGD, elementwise) on part t of
+    nt of every layer's units (as :func:`gradient_part`)."""
+    L = T.shape[0] - 1
+    for l in range(1, L + 1):
+        units = T[l, F_NB]
+        per = T[l, F_NW] // units
+        j0, j1 = _parts(units, t, nt)
+        opt_range(params, grad, velocity, m1, m2, T[l, F_WOFF] + j0 * per, (j1 - j0) * per, True, opt, eta, m,
+                  decay, l1, momentum, c1, c2, hyp)
+        opt_range(params, grad, velocity, m1, m2, T[l, F_BOFF] + j0, j1 - j0, False, opt, eta, m, decay, l1,
+                  momentum, c1, c2, hyp)
+
+
+@njit(cache=True)
 def _load_rows(X, Tg, order, start, m, A0, Tb, ids):
     for i in range(m):
         r = order[start + i]
@@ -298,15 +314,20 @@ def _load_rows(X, Tg, order, start, m, A0, Tb, ids):
 
 
 @njit(cache=True, parallel=True)
-def sgd_epoch_plan(params, velocity, T, sizes, u_off, cost, X, Tg, order, n_used, m_max,
-                   A, Z, M, D, CV, G, WT, grad, Tb, ids, eta, decay, l1, momentum, dropout, seed, epoch, threads):
-    """One epoch of mini-batch SGD over ``order[:n_used]`` (as :func:`.kernels.sgd_epoch`), each
-    mini-batch in two parallel phases of ``threads`` parts (the module docstring; numba's thread
-    count is an argument: a kernel that asks for it cannot be cached)."""
+def sgd_epoch_plan(params, velocity, m1, m2, step, T, sizes, u_off, cost, X, Tg, order, n_used, m_max,
+                   A, Z, M, D, CV, G, WT, grad, Tb, ids, etas, decays, l1s, momentum, opt, hyp, dropout, seed,
+                   epoch, threads):
+    """One epoch of mini-batch SGD over ``order[:n_used]`` (as :func:`.kernels.sgd_epoch`: mini-batch
+    b steps with etas[b], decays[b], l1s[b], by the book's rule when ``opt`` is 0 and by
+    :func:`.kernels.opt_range` otherwise), each mini-batch in two parallel phases of ``threads``
+    parts (the module docstring; numba's thread count is an argument: a kernel that asks for it
+    cannot be cached). The step count and Adam's bias corrections are computed once per
+    mini-batch, outside the parallel phases."""
     nt = max(1, min(threads, m_max))
     for t in prange(nt):
         transpose_weights(params, WT, T, t, nt)
     start = 0
+    b = 0
     while start < n_used:
         m = min(m_max, n_used - start)
         _load_rows(X, Tg, order, start, m, _block(A, 0, m, sizes[0]), Tb, ids)
@@ -315,12 +336,19 @@ def sgd_epoch_plan(params, velocity, T, sizes, u_off, cost, X, Tg, order, n_used
             forward_plan(params, WT, T, sizes, u_off, A, Z, M, CV, m_max, m, i0, i1, dropout, True, seed, epoch, ids)
             backward_deltas(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, i0, i1, Tb,
                             dropout, True, seed, epoch, ids)
+        eta, decay, l1 = etas[b], decays[b], l1s[b]
         scale = eta / m
+        c1, c2 = adam_corrections(step, hyp, opt)
         for t in prange(nt):
             gradient_part(params, T, sizes, u_off, A, M, D, CV, G, m_max, m, grad, dropout, t, nt, True)
-            update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt)
+            if opt == SGD:
+                update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt)
+            else:
+                update_part_opt(params, grad, velocity, m1, m2, T, opt, eta, m, decay, l1, momentum, c1, c2, hyp,
+                                t, nt)
             transpose_weights(params, WT, T, t, nt)
         start += m
+        b += 1
 
 
 @njit(cache=True, parallel=True)
