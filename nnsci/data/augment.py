@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..config import run_seed_sequence
+from ..errors import NnsciError
 from ..io import save_npz
 from .mnist import load_mnist
 
@@ -80,13 +81,15 @@ def expand(images, labels, seed) -> tuple[np.ndarray, np.ndarray]:
     return x[order], y[order]
 
 
-def expand_mnist_file(mnist_npz, out_npz, seed) -> None:
+def expand_mnist_file(mnist_npz, out_npz, seed, dataset="mnist") -> None:
     """Write chapter 6's expanded training set (``training_x``, ``training_y``).
 
     The shuffle's seed derives from the root ``seed`` and the id
-    ``data.expand_mnist``, like a run's seed, so it is independent of every run."""
+    ``data.expand_mnist`` (``data.expand_fashion-mnist`` for Fashion-MNIST), like a
+    run's seed, so it is independent of every run."""
     data = load_mnist(mnist_npz)
-    x, y = expand(data["training_x"], data["training_y"], run_seed_sequence(seed, "data.expand_mnist"))
+    seed_id = "data.expand_mnist" if dataset == "mnist" else f"data.expand_{dataset}"
+    x, y = expand(data["training_x"], data["training_y"], run_seed_sequence(seed, seed_id))
     save_npz(out_npz, training_x=x, training_y=y)
 
 
@@ -174,7 +177,7 @@ class OnTheFly:
     def __init__(self, x, seed_sequence, shift=2, rotate=15.0, chunk=2048):
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != SIDE * SIDE:
-            raise ValueError(f"augmentation needs 28x28 images as rows of {SIDE * SIDE}, got {x.shape}")
+            raise NnsciError(f"augmentation needs 28x28 images as rows of {SIDE * SIDE}, got {x.shape}")
         self.x, self.shift, self.rotate, self.chunk = x, int(shift), float(rotate), int(chunk)
         self.entropy, self.spawn_key = seed_sequence.entropy, tuple(seed_sequence.spawn_key)
 
