@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 import socket
 
@@ -155,8 +156,13 @@ def ch7(tmp_path, monkeypatch):
     d = tmp_path / "experiments"
     d.mkdir()
 
+    writes = []
+
     def write(specs):
-        (d / "ch7.yaml").write_text(yaml.safe_dump(specs))
+        f = d / "ch7.yaml"
+        f.write_text(yaml.safe_dump(specs))
+        writes.append(f.stat().st_mtime_ns)
+        os.utime(f, ns=(writes[0] + len(writes),) * 2)   # a rewrite is seen even on coarse clocks
 
     monkeypatch.setattr(paths, "EXPERIMENTS_DIR", d)
     return write
@@ -192,3 +198,45 @@ def test_a_run_spec_selecting_fashion_mnist_trains_on_it(tmp_path, ch7, fashion_
     assert len(metrics["evaluation_accuracy"]) == metrics["epochs_run"] == 3
     assert metrics["evaluation_accuracy"][-1] > 300   # of 1,000 test images; chance is 100
     assert set(provenance["input_sha256"]) == {"fashion-mnist"}
+
+
+def test_an_augmented_run_spec_is_deterministic_and_differs_from_the_plain_one(tmp_path, ch7, fashion_mnist_npz):
+    """options: {augment: {shift: 2, rotate: 15}} through `nnsci train`'s path: drawn from the run's
+    seed (same seed, same bytes; another seed, other bytes), and not the plain run's training."""
+    from nnsci.experiments.train import train_runs
+
+    plain = {**NET30, "dataset": "fashion-mnist", "seeds": 2}
+    inputs = {"fashion-mnist": str(fashion_mnist_npz)}
+    ch7({"ch7.fashion": plain})
+    train_runs(["ch7.fashion.s0"], inputs=inputs, scale="ci", results=tmp_path / "plain")
+    ch7({"ch7.fashion": {**plain, "options": {"augment": {"shift": 2, "rotate": 15}}}})
+    train_runs(["ch7.fashion.s0", "ch7.fashion.s1"], inputs=inputs, scale="ci", results=tmp_path / "a")
+    train_runs(["ch7.fashion.s0"], inputs=inputs, scale="ci", results=tmp_path / "b")
+
+    def weights(results, run="ch7.fashion.s0"):
+        with np.load(tmp_path / results / "runs" / run / "weights.npz") as z:
+            return b"".join(z[k].tobytes() for k in sorted(z.files))
+
+    assert weights("a") == weights("b")
+    assert weights("a") != weights("a", "ch7.fashion.s1")
+    assert weights("a") != weights("plain")   # the same seed without augmentation
+    metrics = json.loads((tmp_path / "a" / "runs" / "ch7.fashion.s0" / "metrics.json").read_text())
+    assert metrics["spec"]["options"]["augment"] == {"shift": 2, "rotate": 15}
+    assert metrics["evaluation_accuracy"][-1] > 300
+
+
+def test_the_rules_download_and_prepare_fashion_mnist(tmp_path, fashion_mirror_dir):
+    """rules download_fashion_mnist and prepare_fashion_mnist, from the local mirror
+    ($NNSCI_FASHION_MNIST_MIRROR), into resources/fashion-mnist/; a second call has nothing to do."""
+    from conftest import run_snakemake
+
+    target = "resources/fashion-mnist/fashion-mnist.npz"
+    result = run_snakemake(tmp_path, target, "--cores", "1", fashion_mirror=fashion_mirror_dir, timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    data = load_mnist(tmp_path / target)
+    assert [len(data[f"{s}_y"]) for s in ("training", "validation", "test")] == [50_000, 10_000, 10_000]
+    assert sorted(p.name for p in (tmp_path / "resources/fashion-mnist/raw").iterdir()) == sorted(NAMES)
+    assert (tmp_path / "logs/data/download_fashion_mnist.log").is_file()
+    assert not (tmp_path / "resources/mnist").exists()
+    again = run_snakemake(tmp_path, target, "-n", fashion_mirror=fashion_mirror_dir)
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
