@@ -141,21 +141,20 @@ def rotate_each(images, degrees, centre=(13.5, 13.5)) -> np.ndarray:
 
 def _bilinear(src, r, q) -> np.ndarray:
     """``src`` (rows, cols), or a stack (n, rows, cols), sampled at fractional (row, column)
-    positions (of ``src``'s shape); zero outside."""
+    positions (of ``src``'s shape); zero outside. The image is padded with enough zeros that every
+    position's four neighbours are pixels of the padded image: outside means zero."""
     rows, cols = src.shape[-2:]
     r0, q0 = np.floor(r), np.floor(q)
     dr, dq = r - r0, q - q0
     r0, q0 = r0.astype(np.int64), q0.astype(np.int64)
-    padded = np.pad(src, [(0, 0)] * (src.ndim - 2) + [(1, 1), (1, 1)])
-    stack = (np.arange(len(src)).reshape(-1, 1, 1),) if src.ndim == 3 else ()
+    m = max(0, -int(min(r0.min(), q0.min())), int(max(r0.max() + 2 - rows, q0.max() + 2 - cols)))
+    flat = np.pad(src, [(0, 0)] * (src.ndim - 2) + [(m, m), (m, m)]).reshape(-1)
+    width = cols + 2 * m
+    first = np.arange(len(src)).reshape(-1, 1, 1) * ((rows + 2 * m) * width) if src.ndim == 3 else 0
+    at = first + (r0 + m) * width + (q0 + m)   # flat index of each position's top-left neighbour
 
-    def at(rr, qq):
-        inside = (rr >= 0) & (rr < rows) & (qq >= 0) & (qq < cols)
-        return np.where(inside, padded[stack + (np.clip(rr + 1, 0, rows + 1),
-                                                np.clip(qq + 1, 0, cols + 1))], 0.0)
-
-    return ((1 - dr) * (1 - dq) * at(r0, q0) + (1 - dr) * dq * at(r0, q0 + 1)
-            + dr * (1 - dq) * at(r0 + 1, q0) + dr * dq * at(r0 + 1, q0 + 1))
+    return ((1 - dr) * (1 - dq) * flat.take(at) + (1 - dr) * dq * flat.take(at + 1)
+            + dr * (1 - dq) * flat.take(at + width) + dr * dq * flat.take(at + width + 1))
 
 
 # The run's SeedSequence gives OurStreams its children 0-2 (initial weights, batch order, dropout);
@@ -174,7 +173,7 @@ class OnTheFly:
     alone (:func:`epoch_generator`), not from a stream that runs on: the same seed gives the same
     bytes, and a run resumed from a checkpoint draws what it would have drawn."""
 
-    def __init__(self, x, seed_sequence, shift=2, rotate=15.0, chunk=2048):
+    def __init__(self, x, seed_sequence, shift=2, rotate=15.0, chunk=256):
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != SIDE * SIDE:
             raise NnsciError(f"augmentation needs 28x28 images as rows of {SIDE * SIDE}, got {x.shape}")
