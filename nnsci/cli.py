@@ -14,6 +14,8 @@ from .errors import NnsciError
 
 log = logging.getLogger("nnsci")
 
+DATASET_NAMES = ("mnist", "fashion-mnist")   # nnsci.data.download.DATASETS (kept light: no import here)
+
 
 def _kv(pairs):
     """Parse repeated ``KEY=VALUE`` options into a dict."""
@@ -34,9 +36,9 @@ def _add_run_options(p):
 
 
 def cmd_download_mnist(a):
-    from .data.download import download_mnist
+    from .data.download import download_dataset
 
-    download_mnist(a.out, mirrors=a.mirror or None)
+    download_dataset(a.dataset, a.out, mirrors=a.mirror or None)
 
 
 def cmd_prepare_mnist(a):
@@ -48,7 +50,7 @@ def cmd_prepare_mnist(a):
 def cmd_expand_mnist(a):
     from .data.augment import expand_mnist_file
 
-    expand_mnist_file(a.mnist, a.out, seed=a.seed)
+    expand_mnist_file(a.mnist, a.out, seed=a.seed, dataset=a.dataset)
 
 
 def cmd_figure(a):
@@ -131,9 +133,10 @@ def build_parser():
     ap.add_argument("-v", "--verbose", action="store_true")
     sub = ap.add_subparsers(dest="verb", required=True)
 
-    p = sub.add_parser("download-mnist", help="download and verify the four MNIST files")
+    p = sub.add_parser("download-mnist", help="download and verify the four MNIST (or Fashion-MNIST) files")
     p.add_argument("--out", required=True, help="directory for the .gz files")
     p.add_argument("--mirror", action="append", help="mirror to try (repeatable; default: config)")
+    p.add_argument("--dataset", default="mnist", choices=DATASET_NAMES, help="mnist (default) or fashion-mnist")
     p.set_defaults(func=cmd_download_mnist)
 
     p = sub.add_parser("prepare-mnist", help="parse the IDX files into the book's split (npz)")
@@ -145,6 +148,8 @@ def build_parser():
     p.add_argument("--mnist", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
+                   help="mnist (default) or fashion-mnist: the shuffle's seed id")
     p.set_defaults(func=cmd_expand_mnist)
 
     # the products built from an id: a figure, a table (.md, .csv, and its numbers), or curves (JSON)

@@ -1,7 +1,9 @@
-"""Shared fixtures: the MNIST mirror tests download from, and a prepared MNIST.
+"""Shared fixtures: the MNIST mirror tests download from, and a prepared MNIST; the same for
+Fashion-MNIST.
 
 Tests never reach the internet: MNIST comes from ``NNSCI_MNIST_MIRROR`` or
-the local mirror ``../shared/data/mnist`` beside the checkout."""
+the local mirror ``../shared/data/mnist`` beside the checkout, Fashion-MNIST from
+``NNSCI_FASHION_MNIST_MIRROR`` or ``../shared/data/fashion-mnist``."""
 
 from __future__ import annotations
 
@@ -26,12 +28,21 @@ E2E_TARGETS = ["all", "check_strict"]
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
 
-def mnist_mirror() -> Path | None:
-    env = os.environ.get("NNSCI_MNIST_MIRROR")
+def local_mirror(env_var="NNSCI_MNIST_MIRROR", name="mnist") -> Path | None:
+    """The directory named by ``env_var`` if it is one, else ``../shared/data/<name>``, else None."""
+    env = os.environ.get(env_var)
     if env and not env.startswith(("http://", "https://", "file://")) and Path(env).is_dir():
         return Path(env).resolve()
-    local = REPO.parent / "shared" / "data" / "mnist"
+    local = REPO.parent / "shared" / "data" / name
     return local.resolve() if local.is_dir() else None
+
+
+def mnist_mirror() -> Path | None:
+    return local_mirror("NNSCI_MNIST_MIRROR", "mnist")
+
+
+def fashion_mnist_mirror() -> Path | None:
+    return local_mirror("NNSCI_FASHION_MNIST_MIRROR", "fashion-mnist")
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +66,38 @@ def mnist_npz(tmp_path_factory, mirror_dir) -> Path:
     return out
 
 
-def run_snakemake(workdir, *args, mirror=None, timeout=120):
-    """Run snakemake on the project's Snakefile in ``workdir``; the venv's ``nnsci`` on PATH."""
+@pytest.fixture(scope="session")
+def fashion_mirror_dir() -> Path:
+    d = fashion_mnist_mirror()
+    if d is None:
+        pytest.skip("no local Fashion-MNIST mirror (set NNSCI_FASHION_MNIST_MIRROR to a directory)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_npz(tmp_path_factory, fashion_mirror_dir) -> Path:
+    """Fashion-MNIST in the book's split, prepared once per test session from the local mirror."""
+    from nnsci.data.download import download_dataset
+    from nnsci.data.mnist import prepare_mnist
+
+    d = tmp_path_factory.mktemp("fashion-mnist")
+    download_dataset("fashion-mnist", d / "raw", mirrors=[str(fashion_mirror_dir)])
+    out = d / "fashion-mnist.npz"
+    prepare_mnist(d / "raw", out)
+    return out
+
+
+def run_snakemake(workdir, *args, mirror=None, fashion_mirror=None, timeout=120):
+    """Run snakemake on the project's Snakefile in ``workdir``; the venv's ``nnsci`` on PATH.
+    ``mirror``, ``fashion_mirror``: the MNIST and Fashion-MNIST mirrors to download from
+    (default: the local ones, if there are)."""
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    fashion_mirror = fashion_mirror or fashion_mnist_mirror()
     if mirror is not None:
         env["NNSCI_MNIST_MIRROR"] = str(mirror)
+    if fashion_mirror is not None:
+        env["NNSCI_FASHION_MNIST_MIRROR"] = str(fashion_mirror)
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
 

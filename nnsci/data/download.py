@@ -1,10 +1,15 @@
-"""Download the four MNIST files from a list of mirrors, verified and atomic.
+"""Download the four IDX files of a data set (MNIST, Fashion-MNIST) from a list of mirrors,
+verified and atomic.
 
 Mirrors serve different gzip bytes for the same data (the local mirror was
 recompressed with ``gzip -n -9``), so a file is verified by the sha256 of its
 *decompressed* content, which is the same for every mirror. A file is written
 to a temporary name in the output directory and renamed into place only once
-it is verified: a failed download never leaves a file that looks finished."""
+it is verified: a failed download never leaves a file that looks finished.
+
+Each data set is one row of :data:`DATASETS`: its table of content hashes, the
+environment variable naming a mirror to try first (tests and CI point it at a
+local mirror), and the config key listing its public mirrors."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NnsciError
@@ -32,7 +38,37 @@ MNIST_SHA256 = {
     "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 
-MIRROR_ENV = "NNSCI_MNIST_MIRROR"
+# sha256 of the decompressed IDX files of Fashion-MNIST (Xiao, Rasul and Vollgraf 2017,
+# zalandoresearch/fashion-mnist); the same file names and formats as MNIST.
+FASHION_MNIST_SHA256 = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a data set comes from and how its files are checked."""
+
+    label: str           # for messages
+    sha256_table: str    # name of this module's {file: sha256} table (looked up when used: tests swap it)
+    mirror_env: str      # a mirror (URL or directory) tried before the configured ones
+    config_key: str      # the config key listing its mirrors, in order
+
+    @property
+    def sha256(self) -> dict:
+        return globals()[self.sha256_table]
+
+
+DATASETS = {
+    "mnist": Source("MNIST", "MNIST_SHA256", "NNSCI_MNIST_MIRROR", "mirrors"),
+    "fashion-mnist": Source("Fashion-MNIST", "FASHION_MNIST_SHA256", "NNSCI_FASHION_MNIST_MIRROR",
+                            "fashion_mnist_mirrors"),
+}
+
+MIRROR_ENV = DATASETS["mnist"].mirror_env
 URL_SCHEMES = ("http://", "https://", "file://")
 CHUNK = 1 << 20
 
@@ -41,17 +77,34 @@ class _ContentError(Exception):
     """The mirror answered, but with the wrong bytes: trying again will not help."""
 
 
+def source(dataset: str) -> Source:
+    """The :data:`DATASETS` row of ``dataset``; a one-line error for an unknown name."""
+    try:
+        return DATASETS[dataset]
+    except KeyError:
+        raise NnsciError(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}") from None
+
+
 def download_mnist(out_dir, mirrors=None, timeout=30.0, retries=2, backoff=0.5) -> list[Path]:
     """Put the four verified MNIST .gz files in ``out_dir``; return their paths.
 
     ``mirrors`` are tried in order (default: the ``mirrors`` of config/config.yaml),
     after ``$NNSCI_MNIST_MIRROR`` if it is set. A file already in ``out_dir`` with
     the right content is kept and not downloaded again."""
+    return download_dataset("mnist", out_dir, mirrors, timeout, retries, backoff)
+
+
+def download_dataset(dataset, out_dir, mirrors=None, timeout=30.0, retries=2, backoff=0.5) -> list[Path]:
+    """Put the four verified .gz files of ``dataset`` (a key of :data:`DATASETS`) in ``out_dir``.
+
+    As :func:`download_mnist`, with the data set's own hashes, environment variable
+    (``$NNSCI_FASHION_MNIST_MIRROR`` for Fashion-MNIST) and config key of mirrors."""
+    src = source(dataset)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    mirrors = mirror_list(mirrors)
+    mirrors = mirror_list(mirrors, dataset)
     paths = []
-    for name, expected in MNIST_SHA256.items():
+    for name, expected in src.sha256.items():
         target = out_dir / name
         if target.exists() and _is_verified(target, expected):
             log.info("%s: already present and verified; not downloading", target)
@@ -61,14 +114,15 @@ def download_mnist(out_dir, mirrors=None, timeout=30.0, retries=2, backoff=0.5) 
     return paths
 
 
-def mirror_list(mirrors=None) -> list[str]:
-    """The mirrors to try, in order: ``$NNSCI_MNIST_MIRROR`` first, then ``mirrors``
-    (or the config's), without duplicates."""
+def mirror_list(mirrors=None, dataset="mnist") -> list[str]:
+    """The mirrors to try, in order: the data set's environment variable
+    (``$NNSCI_MNIST_MIRROR``) first, then ``mirrors`` (or the config's), without duplicates."""
+    src = source(dataset)
     if mirrors is None:
         from ..config import load_config
 
-        mirrors = load_config()["mirrors"]
-    env = os.environ.get(MIRROR_ENV, "").strip()
+        mirrors = load_config()[src.config_key]
+    env = os.environ.get(src.mirror_env, "").strip()
     ordered = ([env] if env else []) + [str(m) for m in mirrors]
     return list(dict.fromkeys(ordered))
 

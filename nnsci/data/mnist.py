@@ -1,4 +1,5 @@
-"""MNIST in the book's split, stored as one npz of uint8 arrays.
+"""MNIST in the book's split, stored as one npz of uint8 arrays; Fashion-MNIST, a drop-in
+replacement (the same IDX files, sizes and classes 0-9), in the same split.
 
 The book's ``mnist.pkl.gz`` holds training = the first 50,000 official
 training images in file order, validation = the last 10,000, test = the
@@ -23,6 +24,13 @@ N_TEST = 10_000
 PIXELS = 784
 SPLITS = ("training", "validation", "test")
 KEYS = tuple(f"{s}_{xy}" for s in SPLITS for xy in ("x", "y"))
+N_CLASSES = 10
+# What labels 0-9 name, per data set (Fashion-MNIST: zalandoresearch/fashion-mnist's README).
+CLASS_NAMES = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                      "Bag", "Ankle boot"),
+}
 
 
 def read_official(raw_dir, prefix) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +56,8 @@ def book_split(train_x, train_y, test_x, test_y) -> dict:
 
 
 def prepare_mnist(raw_dir, out_npz) -> None:
-    """Parse the four IDX files in ``raw_dir`` and write the book's split to ``out_npz``."""
+    """Parse the four IDX files in ``raw_dir`` and write the book's split to ``out_npz``
+    (MNIST's, or Fashion-MNIST's: the same files, the same split)."""
     train_x, train_y = read_official(raw_dir, "train")
     test_x, test_y = read_official(raw_dir, "t10k")
     if len(train_x) != N_OFFICIAL_TRAINING:
@@ -72,7 +81,8 @@ def load_mnist(path) -> dict:
                                  f"expected {', '.join(KEYS)}")
             data = {k: f[k] for k in KEYS}
     except FileNotFoundError:
-        raise NnsciError(f"{path}: file not found (build it with `nnsci prepare-mnist`)") from None
+        raise NnsciError(f"{path}: file not found (build it with `nnsci prepare-mnist`, "
+                         f"after `nnsci download-mnist [--dataset fashion-mnist]`)") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
         raise NnsciError(f"{path}: not a readable npz file ({e})") from None
     for split in SPLITS:

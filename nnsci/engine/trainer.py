@@ -55,6 +55,8 @@ class Options:
     probe: Dataset | None = None  # per-layer gradient norms on this set, before every epoch and at the end
     test: Dataset | None = None   # network3's test set: its accuracy after every epoch, and the best-validation rule
     engine: str = "cpu"
+    augment: object = None        # on-the-fly augmentation: a callable, epoch -> that epoch's training inputs
+                                  # (an array like training.x: same rows, labels and order); see _Feed
     # Beyond the book (nnsci.engine.optim, nnsci.engine.schedules; CPU engine only):
     optimizer: str = "sgd"        # sgd (the book's, with momentum above), nesterov, adagrad, rmsprop, adam, adamw
     beta1: float = 0.9            # adam, adamw: first-moment decay
@@ -204,12 +206,13 @@ def sgd(net: Network, training: Dataset, epochs: int, mini_batch_size: int, eta:
     opt = options or Options()
     _validate(net, training, evaluation, opt, epochs, mini_batch_size)
     backend = open_family(opt.engine, [net], mini_batch_size)
+    feed = _Feed(training, opt.augment)
     run = _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, opt, on_epoch, checkpoint,
-                  checkpoint_key, backend)
+                  checkpoint_key, backend, feed)
     try:
         request = next(run)
         while True:
-            backend.sgd_epoch(training, *request)
+            backend.sgd_epoch(feed.data, *request)
             request = run.send(None)
     except StopIteration as done:
         return done.value
@@ -226,6 +229,8 @@ def sgd_family(runs: list[dict]) -> list[History]:
     train one after another)."""
     first = runs[0]
     opts = [r.get("options") or Options() for r in runs]
+    if any(opt.augment is not None for opt in opts):
+        raise NnsciError("runs with on-the-fly augmentation train on inputs of their own: one at a time (sgd)")
     m = first["mini_batch_size"]
     for r, opt in zip(runs, opts):
         if r["mini_batch_size"] != m or opt.engine != opts[0].engine or r["net"].plan != first["net"].plan:
@@ -262,6 +267,24 @@ def sgd_family(runs: list[dict]) -> list[History]:
         for i in list(pending):
             advance(i)
     return hists
+
+
+class _Feed:
+    """What an epoch trains on: ``training``, or with ``Options.augment`` the training set with
+    that epoch's inputs (the targets and labels are the training set's). Monitors and the
+    gradient probe always use ``training`` itself."""
+
+    def __init__(self, training: Dataset, augment=None):
+        self.training, self.augment, self.data = training, augment, training
+
+    def begin(self, epoch: int) -> None:
+        if self.augment is None:
+            return
+        x = self.augment(epoch)
+        if not isinstance(x, np.ndarray) or x.shape != self.training.x.shape or x.dtype != self.training.x.dtype:
+            raise NnsciError(f"augment: epoch {epoch}'s inputs must be an array of shape {self.training.x.shape} "
+                             f"and dtype {self.training.x.dtype}, got {getattr(x, 'shape', type(x).__name__)}")
+        self.data = Dataset(np.ascontiguousarray(x), self.training.t, self.training.labels)
 
 
 class _RunOf:
@@ -322,7 +345,7 @@ def check_training_rule(opt: Options):
 
 
 def _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, opt, on_epoch, checkpoint,
-            checkpoint_key, backend):
+            checkpoint_key, backend, feed=None):
     """The SGD loop of one run as a generator: it yields each epoch's arguments of the backend's
     ``sgd_epoch`` (the caller runs that epoch, alone or with other runs) and returns the History."""
     needs_eval = {"evaluation_cost", "evaluation_accuracy"} & set(opt.monitors)
@@ -381,6 +404,8 @@ def _epochs(net, training, epochs, mini_batch_size, eta, streams, evaluation, op
         else:  # d/dW of 0.5 lambda ||W||^2 / num_batches, applied by each step
             decay = 1 - rate * opt.lmbda / num_batches
             l1 = rate * opt.l1 / n
+        if feed is not None:
+            feed.begin(epoch)   # with Options.augment: this epoch's training inputs
         cast = dt if schedule is None else (lambda v: np.asarray(v, dtype=net.dtype))
         yield (order, n_used, cast(rate), cast(decay), cast(l1), dt(opt.momentum), streams.dropout_seed, epoch)
         train_seconds = time.perf_counter() - t0

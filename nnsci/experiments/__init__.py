@@ -44,8 +44,10 @@ def split_run_id(run_id: str) -> tuple[str, int | None]:
 
 
 def data_inputs(run_id: str) -> list[str]:
-    """Which data files (``mnist``, ``expanded``) a run or replica script reads."""
-    from .spec import is_script, script_runs
+    """Which data files (``mnist``, ``expanded``; ``fashion-mnist``, ``fashion-mnist-expanded``)
+    a run or replica script reads: per data set, its prepared split if any set but the expanded
+    one is used, then its expanded set if used."""
+    from .spec import data_key, dataset_of, is_script, script_runs
 
     experiment, _ = split_run_id(run_id)
     specs = load_experiments(experiment.split(".", 1)[0])
@@ -53,10 +55,16 @@ def data_inputs(run_id: str) -> list[str]:
         raise NnsciError(f"unknown experiment {experiment!r}")
     spec = specs[experiment]
     parts = [s for _, s in script_runs(experiment, spec)] if is_script(spec) else [spec]
-    sets = {ref["set"] for s in parts for ref in (s.get("train"), s.get("eval"), s.get("probe")) if ref}
-    keys = ["mnist"] if sets - {"expanded"} else []
-    if "expanded" in sets:
-        keys.append("expanded")
+    by_dataset = {}
+    for s in parts:
+        sets = by_dataset.setdefault(dataset_of(s), set())
+        sets.update(ref["set"] for ref in (s.get("train"), s.get("eval"), s.get("probe"), s.get("test")) if ref)
+    keys = []
+    for dataset, sets in by_dataset.items():
+        if sets - {"expanded"}:
+            keys.append(data_key(dataset, "training"))
+        if "expanded" in sets:
+            keys.append(data_key(dataset, "expanded"))
     return keys
 
 

@@ -31,6 +31,21 @@ DEFAULTS = {
     "probe": None,
 }
 SETS = ("training", "validation", "test", "expanded")
+DATASETS = ("mnist", "fashion-mnist")   # the run-spec key `dataset` (absent: mnist)
+
+
+def dataset_of(spec: dict) -> str:
+    """The data set a run's sets come from. Absent means MNIST, and is left absent so that the
+    resolved spec (and every hash of it) of a run that names none is what it was before."""
+    return spec.get("dataset", "mnist")
+
+
+def data_key(dataset: str, set_name: str) -> str:
+    """The ``--input`` key (and rule input) of the file that holds ``set_name`` of ``dataset``:
+    ``mnist`` and ``expanded`` for MNIST, ``fashion-mnist`` and ``fashion-mnist-expanded``."""
+    if set_name == "expanded":
+        return "expanded" if dataset == "mnist" else f"{dataset}-expanded"
+    return dataset
 BOOK_SEED = 12345678
 
 

@@ -17,18 +17,21 @@ from ..engine import Dataset, NielsenStreams, Options, OurStreams, network_from_
 from ..engine.backends import get_backend, set_threads
 from ..engine.checkpoint import remove as remove_checkpoint
 from ..engine.trainer import check_training_rule
+from ..data.augment import on_the_fly
 from ..data.mnist import load_mnist, to_float
 from ..errors import NnsciError
 from ..io import sha256_file, write_json
 from ..provenance import config_hash, engine_source_hash, provenance
 from . import split_run_id
-from .spec import BOOK_SEED, is_script, scaled, script_runs, validate
+from .spec import BOOK_SEED, data_key, dataset_of, is_script, scaled, script_runs, validate
 
 log = logging.getLogger("nnsci.train")
 
 
 class DataStore:
-    """MNIST sets in the engine's form, loaded once per process (pixels / 256)."""
+    """Data sets in the engine's form, loaded once per process (pixels / 256): ``inputs`` maps the
+    keys of :func:`~nnsci.experiments.spec.data_key` (``mnist``, ``expanded``, ``fashion-mnist``,
+    ...) to files."""
 
     def __init__(self, inputs: dict):
         self.inputs = inputs
@@ -40,14 +43,14 @@ class DataStore:
             path = self.inputs.get(key)
             if not path:
                 raise NnsciError(f"this run needs --input {key}=PATH (the {key} data file)")
-            self._raw[key] = load_mnist(path) if key == "mnist" else _load_expanded(path)
+            self._raw[key] = _load_expanded(path) if key.endswith("expanded") else load_mnist(path)
         return self._raw[key]
 
-    def get(self, ref: dict, dtype: str, n_out: int) -> Dataset:
+    def get(self, ref: dict, dtype: str, n_out: int, dataset: str = "mnist") -> Dataset:
         name = ref["set"]
-        key = "expanded" if name == "expanded" else "mnist"
+        key = data_key(dataset, name)
         prefix = "training" if name == "expanded" else name
-        cache_key = (name, dtype)
+        cache_key = (key, name, dtype)
         if cache_key not in self._cache:
             raw = self._arrays(key)
             x = raw[f"{prefix}_x"]
@@ -91,22 +94,25 @@ def _prepare(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path
     """Build and initialise one run's network and data: what :func:`_finish` and the trainer need."""
     net = network_from_spec(spec, run_id)
     n_out = int(net.sizes[-1])
-    train = store.get(spec["train"], spec["dtype"], n_out)
-    evaluation = store.get(spec["eval"], spec["dtype"], n_out) if spec["eval"] else None
-    probe = store.get(spec["probe"], spec["dtype"], n_out) if spec["probe"] else None
-    test = store.get(spec["test"], spec["dtype"], n_out) if spec.get("test") else None
+    ds = dataset_of(spec)
+    train = store.get(spec["train"], spec["dtype"], n_out, ds)
+    evaluation = store.get(spec["eval"], spec["dtype"], n_out, ds) if spec["eval"] else None
+    probe = store.get(spec["probe"], spec["dtype"], n_out, ds) if spec["probe"] else None
+    test = store.get(spec["test"], spec["dtype"], n_out, ds) if spec.get("test") else None
     for scheme in spec["init"]:   # e.g. [default, large]: network2's constructor draws, then large_weight_initializer
         net.initialize(scheme, streams.normal)
     if isinstance(streams, NielsenStreams) and fresh_list:
         streams.fresh_list(len(train))
-    log.info("%s: %s, %d training examples, %d epochs, eta %g, lambda %g, engine %s",
-             run_id, spec["net"], len(train), spec["epochs"], spec["eta"], spec["lmbda"], engine)
+    log.info("%s: %s, %d training examples of %s, %d epochs, eta %g, lambda %g, engine %s",
+             run_id, spec["net"], len(train), ds, spec["epochs"], spec["eta"], spec["lmbda"], engine)
     options = options_of(spec, engine, probe)
     options.test = test
     try:
         check_training_rule(options)
     except NnsciError as e:
         raise NnsciError(f"{run_id}: {e}") from None
+    if spec["options"].get("augment"):
+        options.augment = on_the_fly(spec, train.x, _seed_sequence(seed_info))
     checkpoint = out_dir.parent / "checkpoints" / f"{run_id}.npz"   # outside the rule's outputs
     sgd_args = dict(net=net, training=train, epochs=spec["epochs"], mini_batch_size=spec["mini_batch"],
                     eta=float(spec["eta"]), streams=streams, evaluation=evaluation, options=options,
@@ -114,6 +120,13 @@ def _prepare(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path
                     checkpoint_key=config_hash({"run": run_id, "spec": spec, "seed": seed_info}))
     return {"run_id": run_id, "spec": spec, "store": store, "engine": engine, "out_dir": out_dir,
             "seed_info": seed_info, "sgd": sgd_args, "t0": time.time()}
+
+
+def _seed_sequence(seed_info: dict) -> np.random.SeedSequence:
+    """The run's SeedSequence (ours: root seed and run id; a replica: the book's seed)."""
+    if seed_info["rng"] == "ours":
+        return np.random.SeedSequence(seed_info["entropy"], spawn_key=tuple(seed_info["spawn_key"]))
+    return np.random.SeedSequence(int(seed_info["seed"]), spawn_key=(int(seed_info.get("position", 0)),))
 
 
 def _finish(job: dict, hist) -> dict:
@@ -175,7 +188,7 @@ def family_key(spec: dict):
     """Runs with equal keys can train side by side: one network, dtype, training data, mini-batch."""
     return json.dumps([spec["net"], spec.get("hidden"), spec.get("output"), spec.get("cost"), spec["dtype"],
                        (spec.get("options") or {}).get("dropout"), (spec.get("options") or {}).get("dropout_mask"),
-                       spec["train"], spec["mini_batch"]], sort_keys=True, default=str)
+                       spec["train"], spec["mini_batch"], dataset_of(spec)], sort_keys=True, default=str)
 
 
 def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None, results="results"):
@@ -223,7 +236,9 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
             ss = cfgmod.run_seed_sequence(cfg["seed"], run_id)
             seed_info = {"rng": "ours", "root_seed": cfg["seed"], "spawn_key": list(ss.spawn_key),
                          "entropy": ss.entropy}
-            if cfg["engine"] != "cuda":
+            if cfg["engine"] != "cuda" or (spec["options"] or {}).get("augment"):
+                # (augmented runs train on inputs of their own, so one at a time)
+                flush()
                 train_one(run_id, spec, OurStreams(ss), store, cfg["engine"], out_dir, seed_info)
                 continue
             # On a GPU, runs of one network and data (seeds, lambdas, ...) train side by side.

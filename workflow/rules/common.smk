@@ -20,6 +20,9 @@ RUN_OPTS = (
 
 MNIST = "resources/mnist/mnist.npz"
 EXPANDED = "resources/mnist/expanded.npz"
+# Fashion-MNIST (a run spec's `dataset: fashion-mnist`): the same four file names, the same split.
+FASHION_MNIST = "resources/fashion-mnist/fashion-mnist.npz"
+FASHION_EXPANDED = "resources/fashion-mnist/expanded.npz"
 MNIST_FILES = [
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -54,7 +57,13 @@ def run_metrics(*experiments):
     return [f"results/runs/{r}/metrics.json" for e in experiments for r in run_ids(e)]
 
 
-DATA_FILES = {"mnist": MNIST, "expanded": EXPANDED}
+# The data files by the keys of nnsci.experiments.spec.data_key (`nnsci train --input KEY=PATH`).
+DATA_FILES = {
+    "mnist": MNIST,
+    "expanded": EXPANDED,
+    "fashion-mnist": FASHION_MNIST,
+    "fashion-mnist-expanded": FASHION_EXPANDED,
+}
 
 
 def run_data(wildcards):
