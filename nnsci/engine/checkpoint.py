@@ -1,6 +1,7 @@
 """Checkpoints: the whole state of a training run after an epoch, so that a killed run continues.
 
-A checkpoint holds the parameters, the momentum, the random streams' states,
+A checkpoint holds the parameters, the momentum, the running statistics of batch
+normalisation (state, not parameters), the random streams' states,
 the history so far and the early-stopping and best-validation bookkeeping,
 written atomically (a temporary file renamed into place) after every epoch. It
 is keyed by the run (a key the caller gives, e.g. the resolved spec's hash), the
@@ -44,7 +45,7 @@ def save(path, key, net, hist, streams, backend, extra: dict):
              **extra}
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, params=backend.get_params(), velocity=backend.get_velocity(),
-                 state=np.array(json.dumps(state)))
+                 norm_state=backend.get_state(), state=np.array(json.dumps(state)))
 
 
 def load(path, key, net, hist, streams, backend):
@@ -57,12 +58,15 @@ def load(path, key, net, hist, streams, backend):
         with np.load(path, allow_pickle=False) as z:
             state = json.loads(str(z["state"]))
             params, velocity = z["params"], z["velocity"]
+            norm_state = z["norm_state"] if "norm_state" in z.files else np.zeros(0, dtype=params.dtype)
         if state.get("format") != FORMAT:
             raise ValueError(f"not an nnsci checkpoint ({state.get('format')!r})")
         if state.get("key") != key:
             raise ValueError("it belongs to another spec, network or engine version")
         if params.shape != net.params.shape or params.dtype != net.params.dtype or velocity.shape != params.shape:
             raise ValueError("its parameters do not fit this network")
+        if norm_state.shape != net.state.shape or norm_state.dtype != net.state.dtype:
+            raise ValueError("its running statistics do not fit this network")
         streams.set_state(state["streams"])
     except Exception as e:   # noqa: BLE001 - anything unreadable is refused the same way
         log.warning("checkpoint %s refused (%s); starting from the beginning", path, str(e).splitlines()[0]
@@ -70,6 +74,7 @@ def load(path, key, net, hist, streams, backend):
         return None
     backend.set_params(params)
     backend.set_velocity(velocity)
+    backend.set_state(norm_state)
     for k, v in state["history"].items():
         setattr(hist, k, v)
     return state
