@@ -29,9 +29,10 @@ FC_BN = {"input": 6, "layers": [{"fc": {"n": 5, "activation": "tanh", "norm": "b
 FC_LN = {"input": 6, "layers": [{"fc": {"n": 5, "activation": "relu", "norm": "layer"}},
                                 {"fc": {"n": 4, "activation": "tanh", "norm": "layer", "norm_eps": 1e-3}},
                                 {"softmax": {"n": 3}}]}
-CONV_BN = {"input": [1, 6, 6], "layers": [{"conv": {"maps": 2, "k": 3, "pool": 2, "activation": "tanh", "norm": "batch"}},
-                                          {"fc": {"n": 4, "activation": "sigmoid", "norm": "batch"}},
-                                          {"softmax": {"n": 3}}]}
+CONV_BN = {"input": [1, 6, 6],
+           "layers": [{"conv": {"maps": 2, "k": 3, "pool": 2, "activation": "tanh", "norm": "batch"}},
+                      {"fc": {"n": 4, "activation": "sigmoid", "norm": "batch"}},
+                      {"softmax": {"n": 3}}]}
 NETS = {"fc_batch": FC_BN, "fc_layer": FC_LN, "conv_batch": CONV_BN}
 
 
@@ -246,7 +247,8 @@ THREADS_SCRIPT = textwrap.dedent("""
     from nnsci.engine import Dataset, Network, OurStreams, Options, sgd
     rng = np.random.default_rng(0)
     data = Dataset.classification(rng.random((120, 100)), rng.integers(0, 10, 120), 10, "float64")
-    spec = {"input": [1, 10, 10], "layers": [{"conv": {"maps": 4, "k": 3, "pool": 2, "activation": "relu", "norm": "batch"}},
+    spec = {"input": [1, 10, 10], "layers": [
+            {"conv": {"maps": 4, "k": 3, "pool": 2, "activation": "relu", "norm": "batch"}},
             {"fc": {"n": 20, "activation": "gelu", "norm": "layer", "dropout": 0.5}},
             {"fc": {"n": 16, "activation": "relu", "norm": "batch", "dropout": -0.2}}, {"softmax": {"n": 10}}]}
     net = Network(spec, cost="log_likelihood", dtype="float64")
@@ -308,8 +310,8 @@ def test_book_plans_are_unchanged_and_normalised_plans_round_trip():
     p = compile_net(CONV_BN, cost="log_likelihood")
     assert p.compact is None and p.n_state == 2 * 2 + 2 * 4
     assert p.n_params == (2 * 9 + 2 + 4) + (4 * 8 + 4 + 8) + (3 * 4 + 3)
-    assert compile_net(json.loads(p.to_json())["layers"] and
-                       {"input": [1, 6, 6], "layers": json.loads(p.to_json())["layers"]}, cost="log_likelihood") == p
+    back = json.loads(p.to_json())
+    assert compile_net({"input": back["input"], "layers": back["layers"]}, cost=back["cost"]) == p
 
 
 def test_cuda_engine_refuses_normalised_plans():
