@@ -1,7 +1,8 @@
 """Checkpoints: the whole state of a training run after an epoch, so that a killed run continues.
 
 A checkpoint holds the parameters, the momentum, the other optimisers' state
-(first and second moments, the step count: :mod:`.optim`), the random streams' states,
+(first and second moments, the step count: :mod:`.optim`), the running statistics of batch
+normalisation (state, not parameters), the random streams' states,
 the history so far and the early-stopping and best-validation bookkeeping,
 written atomically (a temporary file renamed into place) after every epoch. It
 is keyed by the run (a key the caller gives, e.g. the resolved spec's hash), the
@@ -48,7 +49,7 @@ def save(path, key, net, hist, streams, backend, extra: dict):
     if optim is not None:
         arrays.update({f"optim_{k}": v for k, v in optim.items()})
     with atomic_path(path, suffix=".npz") as tmp:
-        np.savez(tmp, **arrays, state=np.array(json.dumps(state)))
+        np.savez(tmp, **arrays, norm_state=backend.get_state(), state=np.array(json.dumps(state)))
 
 
 def _optimizer_state(backend):
@@ -69,6 +70,7 @@ def load(path, key, net, hist, streams, backend):
             state = json.loads(str(z["state"]))
             params, velocity = z["params"], z["velocity"]
             optim = {k[len("optim_"):]: z[k] for k in z.files if k.startswith("optim_")}
+            norm_state = z["norm_state"] if "norm_state" in z.files else np.zeros(0, dtype=params.dtype)
         if state.get("format") != FORMAT:
             raise ValueError(f"not an nnsci checkpoint ({state.get('format')!r})")
         if state.get("key") != key:
@@ -80,6 +82,8 @@ def load(path, key, net, hist, streams, backend):
             if set(optim) != set(expected) or any(optim[k].shape != v.shape or optim[k].dtype != v.dtype
                                                    for k, v in expected.items()):
                 raise ValueError("its optimiser state does not fit this run")
+        if norm_state.shape != net.state.shape or norm_state.dtype != net.state.dtype:
+            raise ValueError("its running statistics do not fit this network")
         streams.set_state(state["streams"])
     except Exception as e:   # noqa: BLE001 - anything unreadable is refused the same way
         log.warning("checkpoint %s refused (%s); starting from the beginning", path, str(e).splitlines()[0]
@@ -89,6 +93,7 @@ def load(path, key, net, hist, streams, backend):
     backend.set_velocity(velocity)
     if expected is not None:
         backend.set_optimizer_state(optim)
+    backend.set_state(norm_state)
     for k, v in state["history"].items():
         setattr(hist, k, v)
     return state

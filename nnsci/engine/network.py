@@ -5,7 +5,13 @@ array (see :mod:`nnsci.engine.plan` for the layout), so a backend moves one
 array to its device and back. A dense layer's W^l has shape (n_l, n_{l-1}) and
 b^l shape (n_l,), exactly network2.py's ``weights[l-1]`` and ``biases[l-1]``
 (without the trailing 1 of its column vectors); a ConvPool layer's W has shape
-(maps, channels, k, k), in Theano's stored orientation, and b shape (maps,)."""
+(maps, channels, k, k), in Theano's stored orientation, and b shape (maps,).
+
+A normalised layer (``norm: batch|layer``) also has gamma and beta, one per unit (maps of a
+conv layer), after its biases in the flat array; batch normalisation's running mean and
+variance are not parameters but state (``Network.state``, the network's dtype, layer after
+layer: mean, then variance), which training moves and evaluation reads. Saved as gamma{l},
+beta{l}, running_mean{l}, running_var{l} beside W{l}, b{l}."""
 
 from __future__ import annotations
 
@@ -44,6 +50,12 @@ class Network:
             self.w_off[l], self.b_off[l] = ly.w_off, ly.b_off
             self.dropout[l] = ly.dropout
         self.table = plan.table()
+        # Normalisation: per layer (momentum, eps) for the kernels; the running statistics.
+        self.norm_f = np.zeros((self.L + 1, 2), dtype=np.float64)
+        for l, ly in enumerate(plan.layers, start=1):
+            self.norm_f[l] = ly.norm_momentum, ly.norm_eps
+        self.state = np.zeros(plan.n_state, dtype=self.dtype)
+        self.reset_norm()
         compact = plan.compact
         self.is_compact = compact is not None
         last = plan.layers[-1]
@@ -77,6 +89,39 @@ class Network:
         v = self.params if of is None else of
         return v[ly.b_off:ly.b_off + ly.n_biases]
 
+    def norm_layers(self):
+        """The layer numbers l (1..L) of the normalised layers."""
+        return [l for l, ly in enumerate(self.plan.layers, start=1) if ly.norm]
+
+    def gamma(self, l, of=None):
+        """A normalised layer's scale gamma (one per unit or map), a view into the parameters."""
+        ly = self.plan.layers[l - 1]
+        v = self.params if of is None else of
+        return v[ly.g_off:ly.g_off + ly.n_biases]
+
+    def beta(self, l, of=None):
+        ly = self.plan.layers[l - 1]
+        v = self.params if of is None else of
+        return v[ly.g_off + ly.n_biases:ly.g_off + 2 * ly.n_biases]
+
+    def running_mean(self, l):
+        """A batch-normalised layer's running mean, a view into ``state``."""
+        ly = self.plan.layers[l - 1]
+        return self.state[ly.s_off:ly.s_off + ly.n_biases]
+
+    def running_var(self, l):
+        ly = self.plan.layers[l - 1]
+        return self.state[ly.s_off + ly.n_biases:ly.s_off + 2 * ly.n_biases]
+
+    def reset_norm(self):
+        """gamma = 1, beta = 0 and the running statistics at mean 0, variance 1 (PyTorch's start)."""
+        for l in self.norm_layers():
+            self.gamma(l)[:] = 1
+            self.beta(l)[:] = 0
+            if self.plan.layers[l - 1].norm == "batch":
+                self.running_mean(l)[:] = 0
+                self.running_var(l)[:] = 1
+
     def weight_mask(self):
         """True where the flat parameter array holds a weight (not a bias)."""
         mask = np.zeros(self.n_params, dtype=bool)
@@ -101,6 +146,9 @@ class Network:
         - ``glorot``: W ~ N(0, sqrt(2/(n_in+n_out))), b = 0;
         - ``he``: W ~ N(0, sqrt(2/n_in)), b = 0;
         - ``zeros``: everything 0;
+        Every scheme sets a normalised layer's gamma to 1 and beta to 0 and resets its running
+        statistics (nothing drawn, so the draws of W and b do not depend on normalisation).
+
         - ``network3``: network3.py's layers: W ~ N(0, sqrt(1/n_out)) and b ~ N(0, 1) for fully
           connected and ConvPool layers (a ConvPool's n_out is maps k^2 / pool area), zeros for
           the softmax layer; drawn layer by layer, W (in network3's shape: (n_in, n_out) for a
@@ -111,6 +159,10 @@ class Network:
         layer by layer, W before b (n_in of a ConvPool layer: channels k^2)."""
         if scheme not in INITIALISERS:
             raise NnsciError(f"unknown initialiser {scheme!r}; choose one of {', '.join(INITIALISERS)}")
+        self._initialize(scheme, normal)
+        self.reset_norm()
+
+    def _initialize(self, scheme, normal):
         if scheme == "zeros":
             self.params[:] = 0
             return
@@ -159,6 +211,7 @@ class Network:
         other.__dict__.update(self.__dict__)
         other.params = self.params.copy()
         other.dropout = self.dropout.copy()
+        other.state = self.state.copy()
         return other
 
     # -- saving and loading --------------------------------------------------------------------
@@ -169,6 +222,10 @@ class Network:
 
         arrays = {f"W{l}": self.weights(l) for l in range(1, self.L + 1)}
         arrays.update({f"b{l}": self.biases(l) for l in range(1, self.L + 1)})
+        for l in self.norm_layers():   # (nothing for a network without normalisation: its bytes stay)
+            arrays.update({f"gamma{l}": self.gamma(l), f"beta{l}": self.beta(l)})
+            if self.plan.layers[l - 1].norm == "batch":
+                arrays.update({f"running_mean{l}": self.running_mean(l), f"running_var{l}": self.running_var(l)})
         if self.is_compact:
             arrays.update(sizes=self.sizes, hidden=np.array(self.hidden_name), output=np.array(self.output_name),
                           cost=np.array(self.cost_name))
@@ -178,9 +235,16 @@ class Network:
         save_npz(path, **arrays)
 
     def load_arrays(self, z, what="weights"):
-        """Copy W1, b1, ... of a loaded npz (a mapping of arrays) into the parameters, checking shapes."""
+        """Copy W1, b1, ... (and a normalised layer's gamma, beta and running statistics) of a
+        loaded npz (a mapping of arrays) into the parameters and state, checking shapes."""
         for l in range(1, self.L + 1):
-            for name, view in ((f"W{l}", self.weights(l)), (f"b{l}", self.biases(l))):
+            views = [(f"W{l}", self.weights(l)), (f"b{l}", self.biases(l))]
+            norm = self.plan.layers[l - 1].norm
+            if norm:
+                views += [(f"gamma{l}", self.gamma(l)), (f"beta{l}", self.beta(l))]
+            if norm == "batch":
+                views += [(f"running_mean{l}", self.running_mean(l)), (f"running_var{l}", self.running_var(l))]
+            for name, view in views:
                 if name not in z:
                     raise NnsciError(f"{what}: no array {name}")
                 a = np.asarray(z[name])

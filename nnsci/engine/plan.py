@@ -15,6 +15,19 @@ validates a network):
           - fc: {n: 100, activation: relu, dropout: 0.5}
           - softmax: {n: 10, dropout: 0.5}
 
+Normalisation (beyond the book, issue 15) is a setting of a hidden fc or conv layer, not a
+layer kind of its own: ``fc: {n: 30, activation: relu, norm: batch}`` is the modern
+Linear -> BatchNorm -> activation block, ``norm: layer`` its LayerNorm form, and
+``conv: {..., norm: batch}`` normalises each map after pooling and the bias, before the
+activation. (A separate layer would need an identity activation on the layer before it and
+would shift every later layer's index, so chapter 5's per-layer gradient probes would count
+norm layers as layers.) Optional ``norm_momentum`` (default 0.1) and ``norm_eps`` (default
+1e-5) follow PyTorch: see :mod:`nnsci.engine.cpu.norm` for the maths and the running
+statistics' convention. A normalised layer has, after its weights and biases, a scale gamma
+and a shift beta per feature (per unit of an fc layer, per map of a conv layer) in the flat
+parameter array; batch normalisation's running mean and variance are state, not parameters
+(``Network.state``; :attr:`Layer.s_off`).
+
 Kinds (network3.py's layers, book_catalog_ch4-6.md 4.1-4.2):
 
 - ``dense`` (``fc``): z = W a + b, W of shape (n_out, n_in) as network2.py
@@ -44,7 +57,7 @@ biases, exactly the layout of the dense engine of chapters 1-5."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -54,14 +67,21 @@ from .functions import (ACTIVATIONS, COST_OUTPUTS, COSTS, HIDDEN_ACTIVATIONS, OU
 DENSE, CONVPOOL, SOFTMAX_LAYER = 0, 1, 2
 KIND_CODES = {"dense": DENSE, "convpool": CONVPOOL, "softmax": SOFTMAX_LAYER}
 SPEC_KINDS = {"fc": "dense", "conv": "convpool", "softmax": "softmax"}
-LAYER_KEYS = {"fc": {"n", "activation", "dropout"}, "conv": {"maps", "k", "pool", "activation"},
-              "softmax": {"n", "dropout"}}
+NORM_KEYS = {"norm", "norm_momentum", "norm_eps"}
+LAYER_KEYS = {"fc": {"n", "activation", "dropout"} | NORM_KEYS, "conv": {"maps", "k", "pool", "activation"} | NORM_KEYS,
+              "softmax": {"n", "dropout"} | NORM_KEYS}   # (norm on softmax: a clear error in _check_norm)
+NO_NORM, BATCH_NORM, LAYER_NORM = 0, 1, 2
+NORM_CODES = {"": NO_NORM, "batch": BATCH_NORM, "layer": LAYER_NORM}
+NORM_MOMENTUM, NORM_EPS = 0.1, 1e-5
 DROPOUT_MASKS = ("per_layer", "shared")
 
 # Columns of the integer layer table the kernels walk (one row per layer, row 0 unused).
 (F_KIND, F_ACT, F_C, F_H, F_W, F_MAPS, F_K, F_POOL, F_HC, F_WC, F_HP, F_WP, F_KEY, F_COFF,
- F_WOFF, F_BOFF, F_NW, F_NB) = range(18)
-N_FIELDS = 18
+ F_WOFF, F_BOFF, F_NW, F_NB, F_NORM, F_GOFF, F_SOFF, F_NOFF) = range(22)
+N_FIELDS = 22
+# F_NORM: NO_NORM, BATCH_NORM or LAYER_NORM; F_GOFF: offset of gamma (F_NB values, then beta's F_NB);
+# F_SOFF: offset of the running mean (F_NB values, then the running variance) in the state array;
+# F_NOFF: per example, offset of the layer's normalised values (and their gradients) in the norm buffers.
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,19 @@ class Layer:
     k: int = 0
     pool: int = 0
     mask_key: int = 0
+    norm: str = ""            # "" | batch | layer
+    norm_momentum: float = NORM_MOMENTUM
+    norm_eps: float = NORM_EPS
+    g_off: int = 0            # gamma (n_biases), then beta (n_biases), when norm
+    s_off: int = 0            # batch norm: running mean (n_biases), then running variance, in the state
+
+    @property
+    def n_norm_params(self):
+        return 2 * self.n_biases if self.norm else 0
+
+    @property
+    def n_state(self):
+        return 2 * self.n_biases if self.norm == "batch" else 0
 
     @property
     def n_in(self):
@@ -110,11 +143,19 @@ class Layer:
         return self.n_out
 
     def describe(self):
+        norm = f" {self.norm}norm" if self.norm else ""
         if self.kind == "convpool":
-            return (f"conv {self.w_shape[0]}x{self.k}x{self.k} pool {self.pool} {self.activation} "
+            return (f"conv {self.w_shape[0]}x{self.k}x{self.k} pool {self.pool}{norm} {self.activation} "
                     f"{self.in_shape}->{self.out_shape}")
-        return f"{self.kind} {self.n_in}->{self.n_out} {self.activation}" + (
+        return f"{self.kind} {self.n_in}->{self.n_out}{norm} {self.activation}" + (
             f" dropout {self.dropout:g}" if self.dropout else "")
+
+    def norm_spec(self):
+        """The spec keys of this layer's normalisation ({} without one, so that the plans of the
+        book's networks keep their JSON)."""
+        if not self.norm:
+            return {}
+        return {"norm": self.norm, "norm_momentum": self.norm_momentum, "norm_eps": self.norm_eps}
 
 
 @dataclass(frozen=True)
@@ -128,6 +169,7 @@ class Plan:
     n_params: int
     dropout_mask: str = "per_layer"
     hidden: str = "sigmoid"   # the compact form's hidden activation (recorded even without hidden layers)
+    n_state: int = 0          # batch normalisation's running statistics (Network.state)
 
     @property
     def L(self):
@@ -144,7 +186,7 @@ class Plan:
         dense layers (softmax last), one hidden activation, masks per layer."""
         if self.dropout_mask != "per_layer" or len(self.input_shape) != 1:
             return None
-        if any(ly.kind == "convpool" for ly in self.layers):
+        if any(ly.kind == "convpool" or ly.norm for ly in self.layers):
             return None
         hidden = {ly.activation for ly in self.layers[:-1]}
         if len(hidden) > 1:
@@ -155,8 +197,12 @@ class Plan:
     def table(self):
         """The int64 layer table the generic kernels walk (row l = layer l, row 0 unused)."""
         t = np.zeros((self.L + 1, N_FIELDS), dtype=np.int64)
-        coff = 0
+        coff = noff = 0
         for l, ly in enumerate(self.layers, start=1):
+            t[l, F_NORM] = NORM_CODES[ly.norm]
+            t[l, F_GOFF], t[l, F_SOFF], t[l, F_NOFF] = ly.g_off, ly.s_off, noff
+            if ly.norm:
+                noff += ly.n_out
             t[l, F_KIND] = KIND_CODES[ly.kind]
             t[l, F_ACT] = ACTIVATIONS[ly.activation]
             t[l, F_KEY] = ly.mask_key
@@ -180,15 +226,24 @@ class Plan:
         return sum(int(np.prod(ly.conv_shape)) + ly.conv_shape[1] * ly.conv_shape[2] * ly.in_shape[0] * ly.k ** 2
                    for ly in self.layers if ly.kind == "convpool")
 
+    def norm_units(self):
+        """Per example: the size of the normalised layers' buffers (their units)."""
+        return sum(ly.n_out for ly in self.layers if ly.norm)
+
+    @property
+    def has_batch_norm(self):
+        return any(ly.norm == "batch" for ly in self.layers)
+
     def to_spec(self):
         """The per-layer form of this plan (a JSON-able mapping that compiles back to it)."""
         layers = []
         for ly in self.layers:
             if ly.kind == "convpool":
                 layers.append({"conv": {"maps": ly.w_shape[0], "k": ly.k, "pool": ly.pool,
-                                        "activation": ly.activation}})
+                                        "activation": ly.activation, **ly.norm_spec()}})
             elif ly.kind == "dense":
-                layers.append({"fc": {"n": ly.n_out, "activation": ly.activation, "dropout": ly.dropout}})
+                layers.append({"fc": {"n": ly.n_out, "activation": ly.activation, "dropout": ly.dropout,
+                                      **ly.norm_spec()}})
             else:
                 layers.append({"softmax": {"n": ly.n_out, "dropout": ly.dropout}})
         inp = list(self.input_shape) if len(self.input_shape) > 1 else self.input_shape[0]
@@ -298,7 +353,7 @@ def _compile_layers(spec_net, hidden, cost, dtype, dropout_mask):
 def _build(shape, layers, cost, dtype, dropout_mask, hidden):
     """Shapes, offsets and checks of each layer, in order."""
     in_shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    out, pos = [], 0
+    out, pos, spos = [], 0, 0
     cur = in_shape
     L = len(layers)
     for i, (kind, a) in enumerate(layers):
@@ -347,14 +402,41 @@ def _build(shape, layers, cost, dtype, dropout_mask, hidden):
                        pos + int(np.prod(w_shape)), mask_key=key)
         if kind == "conv" and a.get("dropout"):
             raise NnsciError(f"{where}: no dropout on a conv layer's input (network3.py has none)")
-        out.append(ly)
+        norm = _check_norm(a, kind, last, where)
         pos = ly.b_off + ly.n_biases
+        if norm:
+            ly = replace(ly, norm=norm[0], norm_momentum=norm[1], norm_eps=norm[2], g_off=pos, s_off=spos)
+            pos += ly.n_norm_params
+            spos += ly.n_state
+        out.append(ly)
         cur = ly.out_shape
     last_act = out[-1].activation
     if last_act not in COST_OUTPUTS[cost]:
         raise NnsciError(f"cost {cost!r} needs a {' or '.join(COST_OUTPUTS[cost])} output layer, "
                          f"not {last_act!r}")
-    return Plan(in_shape, tuple(out), cost, dtype, pos, dropout_mask, hidden)
+    return Plan(in_shape, tuple(out), cost, dtype, pos, dropout_mask, hidden, spos)
+
+
+def _check_norm(a, kind, last, where):
+    """(kind, momentum, eps) of a layer's normalisation, or None without one."""
+    if "norm" not in a:
+        extra = sorted(NORM_KEYS & set(a))
+        if extra:
+            raise NnsciError(f"{where}: {', '.join(extra)} without norm")
+        return None
+    norm = a["norm"]
+    if norm not in ("batch", "layer"):
+        raise NnsciError(f"{where}: unknown norm {norm!r}; choose batch or layer")
+    if kind == "softmax" or last:
+        raise NnsciError(f"{where}: norm is for hidden fc and conv layers, not the output layer")
+    if kind == "conv" and norm != "batch":
+        raise NnsciError(f"{where}: a conv layer takes norm: batch (per map), not {norm!r}")
+    mom, eps = a.get("norm_momentum", NORM_MOMENTUM), a.get("norm_eps", NORM_EPS)
+    if isinstance(mom, bool) or not isinstance(mom, (int, float)) or not 0.0 <= float(mom) <= 1.0:
+        raise NnsciError(f"{where}: norm_momentum must be a number in [0, 1], got {mom!r}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not float(eps) > 0.0:
+        raise NnsciError(f"{where}: norm_eps must be a positive number, got {eps!r}")
+    return norm, float(mom), float(eps)
 
 
 def plan_from_json(text: str, dtype: str) -> Plan:

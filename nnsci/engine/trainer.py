@@ -102,30 +102,33 @@ def _check_data(net: Network, data: Dataset, what: str):
         raise NnsciError(f"{what}: data is {data.x.dtype}, the network is {net.dtype}")
 
 
-def feedforward(net: Network, x, engine="cpu", chunk=256):
-    """The output activations a^L for every row of x."""
+def feedforward(net: Network, x, engine="cpu", chunk=256, norm="running"):
+    """The output activations a^L for every row of x (normalised layers: with the running
+    statistics, or with ``norm="batch"`` each chunk of ``chunk`` rows by its own statistics)."""
     data = Dataset(np.ascontiguousarray(x, dtype=net.dtype), np.zeros((len(x), net.sizes[-1]), net.dtype),
                    np.zeros(len(x), np.int64))
-    out, _, _ = _evaluate_rows(net, data, engine, chunk)
+    out, _, _ = _evaluate_rows(net, data, engine, chunk, norm)
     return out
 
 
-def _evaluate_rows(net, data, engine, chunk=256):
+def _evaluate_rows(net, data, engine, chunk=256, norm="running"):
     from .backends import get_backend
 
     get_backend(engine)   # a clear error for an engine that cannot run here
-    return open_family(engine, [net], 1).evaluate_rows(data, chunk=chunk)
+    return open_family(engine, [net], 1).evaluate_rows(data, chunk=chunk, norm=norm)
 
 
-def evaluate(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu"):
+def evaluate(net: Network, data: Dataset, lmbda=0.0, l1=0.0, engine="cpu", norm="running", chunk=256):
     """(total cost, correct count) in one pass.
 
     The cost is network2.py's total_cost: mean C_x plus 0.5 (lambda / len(data))
     sum ||W||^2, the regularisation term divided by the size of the set being
     scored, as in the book's code (so the test cost carries a larger L2 term
     than the training cost). The count is of examples whose argmax output
-    equals the label."""
-    _, per_cost, correct = _evaluate_rows(net, data, engine)
+    equals the label. Normalised layers use the running statistics (``norm="running"``), or
+    with ``norm="batch"`` each chunk of ``chunk`` rows its own statistics (training mode's
+    forward pass; the running statistics unchanged)."""
+    _, per_cost, correct = _evaluate_rows(net, data, engine, chunk, norm)
     n = len(data)
     c = float(np.sum(per_cost)) / n   # numpy's pairwise sum: fixed order, thread-independent
     if lmbda:
@@ -145,9 +148,13 @@ def accuracy(net: Network, data: Dataset, engine="cpu"):
     return evaluate(net, data, engine=engine)[1]
 
 
-def gradient(net: Network, data: Dataset, engine="cpu", batch=100):
-    """The mean over ``data`` of dC_x/d(params) by backpropagation (no regularisation term)."""
-    g = open_family(engine, [net], batch).gradient_sum(data)
+def gradient(net: Network, data: Dataset, engine="cpu", batch=100, norm="batch"):
+    """The mean over ``data`` of dC_x/d(params) by backpropagation (no regularisation term).
+
+    Normalised layers: ``norm="batch"`` normalises each mini-batch of ``batch`` rows by its own
+    statistics, as training does (the gradient SGD follows; the running statistics do not
+    move); ``"running"`` uses the running statistics (evaluation mode)."""
+    g = open_family(engine, [net], batch).gradient_sum(data, norm=norm)
     return g.astype(np.float64) / len(data)
 
 
@@ -313,6 +320,12 @@ class _RunOf:
 
     def set_optimizer_state(self, state):
         self.backend.set_optimizer_state(state, self.run)
+
+    def get_state(self):
+        return self.backend.get_state(self.run)
+
+    def set_state(self, state):
+        self.backend.set_state(state, self.run)
 
 
 def _validate(net, training, evaluation, opt, epochs, mini_batch_size):

@@ -74,6 +74,8 @@ class CudaFamily:
         if not self.nets:
             raise NnsciError("a CUDA family needs at least one network")
         net = self.nets[0]
+        if any(ly.norm for ly in net.layers):
+            raise NnsciError("engine=cuda has no normalisation layers yet (norm: batch|layer); use engine=cpu")
         for other in self.nets[1:]:
             if other.plan != net.plan or other.dtype != net.dtype:
                 raise NnsciError("the runs of a CUDA family must share one network plan and dtype")
@@ -114,6 +116,13 @@ class CudaFamily:
     def set_velocity(self, velocity, run=0):
         self.V[run].copy_to_device(np.ascontiguousarray(velocity, dtype=self.dtype))
 
+    def get_state(self, run=0):
+        """The running statistics of normalisation (none: this backend has no normalised layers)."""
+        return self.nets[run].state.copy()
+
+    def set_state(self, state, run=0):
+        self.nets[run].state[:] = state
+
     # -- training --------------------------------------------------------------------------------
     def sgd_epoch(self, data, order, n_used, eta, decay, l1, momentum, dropout_seed, epoch, run=0):
         """One epoch of SGD of run ``run`` over ``order[:n_used]`` (one launch, one block)."""
@@ -150,9 +159,10 @@ class CudaFamily:
         for net, row in zip(self.nets[run0:run0 + R], host):
             net.params[:] = row
 
-    def gradient_sum(self, data, rows=None, run=0):
+    def gradient_sum(self, data, rows=None, run=0, norm="batch"):
         """The sum over ``rows`` (default: all) of dC_x/d(params), dropout in its inference form
-        (host array of the network's dtype)."""
+        (host array of the network's dtype). ``norm``: the CPU backend's; no plan here has a
+        normalised layer."""
         if rows is None:
             rows = np.arange(len(data), dtype=np.int64)
         x, t, _ = device_data(data)
@@ -182,8 +192,9 @@ class CudaFamily:
             A, Z, M, CV, self.dropout, out, per_cost, per_correct, score, self.zero)
         return out, per_cost, per_correct
 
-    def evaluate_rows(self, data, run=0, chunk=EVAL_CHUNK):
-        """(outputs, per-example cost C_x, per-example correct) for every row of ``data``."""
+    def evaluate_rows(self, data, run=0, chunk=EVAL_CHUNK, norm="running"):
+        """(outputs, per-example cost C_x, per-example correct) for every row of ``data``
+        (``norm`` as the CPU backend's; no plan here has a normalised layer)."""
         out, per_cost, per_correct = self._forward_rows(data, run, True, min(chunk, EVAL_CHUNK))
         return out.copy_to_host(), per_cost.copy_to_host(), per_correct.copy_to_host()
 
