@@ -53,17 +53,22 @@ def mirror_dir() -> Path:
     return d
 
 
+def _prepared(tmp_path_factory, dataset: str, mirror: Path) -> Path:
+    """``dataset`` downloaded from ``mirror`` and prepared in the book's split."""
+    from nnsci.data.download import download_dataset
+    from nnsci.data.mnist import prepare_mnist
+
+    d = tmp_path_factory.mktemp(dataset)
+    download_dataset(dataset, d / "raw", mirrors=[str(mirror)])
+    out = d / f"{dataset}.npz"
+    prepare_mnist(d / "raw", out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def mnist_npz(tmp_path_factory, mirror_dir) -> Path:
     """The book's split, prepared once per test session from the local mirror."""
-    from nnsci.data.download import download_mnist
-    from nnsci.data.mnist import prepare_mnist
-
-    d = tmp_path_factory.mktemp("mnist")
-    download_mnist(d / "raw", mirrors=[str(mirror_dir)])
-    out = d / "mnist.npz"
-    prepare_mnist(d / "raw", out)
-    return out
+    return _prepared(tmp_path_factory, "mnist", mirror_dir)
 
 
 @pytest.fixture(scope="session")
@@ -77,14 +82,7 @@ def fashion_mirror_dir() -> Path:
 @pytest.fixture(scope="session")
 def fashion_mnist_npz(tmp_path_factory, fashion_mirror_dir) -> Path:
     """Fashion-MNIST in the book's split, prepared once per test session from the local mirror."""
-    from nnsci.data.download import download_dataset
-    from nnsci.data.mnist import prepare_mnist
-
-    d = tmp_path_factory.mktemp("fashion-mnist")
-    download_dataset("fashion-mnist", d / "raw", mirrors=[str(fashion_mirror_dir)])
-    out = d / "fashion-mnist.npz"
-    prepare_mnist(d / "raw", out)
-    return out
+    return _prepared(tmp_path_factory, "fashion-mnist", fashion_mirror_dir)
 
 
 def run_snakemake(workdir, *args, mirror=None, fashion_mirror=None, timeout=120):
