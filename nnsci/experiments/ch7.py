@@ -44,7 +44,7 @@ BOOK_ENSEMBLE = 99.67          # the book's five-network vote (ch6.ensemble)
 # Experiment 4: our Fashion-MNIST run -> the book's MNIST number of the same net (book.yaml).
 FASHION = {
     "ch7.fashion.net30": ("ch1.net30.best", "test, best epoch"),
-    "ch7.fashion.l2_100": ("ch3.l2_100", "validation, best epoch"),
+    "ch7.fashion.l2_100": ("ch3.l2_100.best", "validation, best epoch"),
     "ch7.fashion.depth.depth1": ("ch5.depth1", "validation, best epoch"),
     "ch7.fashion.depth.depth2": ("ch5.depth2", "validation, best epoch"),
     "ch7.fashion.depth.depth3": ("ch5.depth3", "validation, best epoch"),
