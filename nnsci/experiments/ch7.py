@@ -196,10 +196,19 @@ def describe_depth(depth: str) -> tuple[int, str]:
     return int(n), {"": "none", "bn": "BatchNorm", "ln": "LayerNorm"}[norm]
 
 
+def weight_speed_curves(metrics):
+    """(epochs, hidden layers): ||mean dC/dW^l||_F of each hidden layer before each epoch, from
+    chapter 5's probe (its weight-gradient half; :func:`nnsci.experiments.ch5.speed_curves` reads the
+    bias half). A normalisation cancels the bias of the layer it follows, so its bias gradient is
+    zero up to rounding; the weight gradient is what such a layer learns by."""
+    return speed_curves({**metrics, "grad_norms_b": metrics["grad_norms_w"]})
+
+
 def gradient_summary(runs) -> dict:
-    """Per-layer speeds of a configuration's seeds: curves (seeds, epochs, hidden layers), the ratio
-    of the last over the first hidden layer at the first and the last probe, and accuracy."""
-    curves = np.array([speed_curves(m) for m in runs])
+    """Per-layer speeds of a configuration's seeds: curves (seeds, epochs, hidden layers) of the
+    weight-gradient norms, the ratio of the last over the first hidden layer at the first and the last
+    probe, and accuracy."""
+    curves = np.array([weight_speed_curves(m) for m in runs])
     ratios = np.array([speed_ratio(c) for c in curves])
     best = [float(percent(m["evaluation_accuracy"], m["n_evaluation"]).max()) for m in runs]
     final = [float(percent(m["evaluation_accuracy"], m["n_evaluation"])[-1]) for m in runs]
@@ -235,12 +244,12 @@ def gradients_table(inputs, scale):
 Chapter 5's depth runs' settings (mini-batch 10, eta 0.1, lambda 5.0, sigmoid output with cross-entropy)
 with the hidden activation, its initialiser (Xavier/Glorot for sigmoid, He for ReLU and GELU), the depth
 and a normalisation (Linear -> BatchNorm or LayerNorm -> activation) changed. Speed of hidden layer l:
-||delta^l||, the norm of the mean dC/db^l over the first 1,000 training images (chapter 5's probe),
-before the first epoch ("start") and after the last ("end"), means over seeds. The book's vanishing
+||dC/dW^l||, the Frobenius norm of the mean weight gradient over the first 1,000 training images
+(chapter 5's probe; chapter 5 tabulates its bias half ||delta^l||, but a normalisation cancels the bias
+of the layer it follows, so that gradient is zero up to rounding), at the first probe ("start", before
+training) and the last one before the final epoch ("end"), means over seeds. The book's vanishing
 gradient is a last/first ratio far above 1 (about 100 for four sigmoid layers with the default
-initialiser); a ratio near 1 means every layer learns at about the same speed. With normalisation the
-probed bias gradient is that of the pre-normalisation bias, which a normalisation cancels, so its norm is
-near zero and the ratio says little: read the accuracy for those rows.
+initialiser); a ratio near 1 means every layer learns at about the same speed.
 """
     return pd.DataFrame(rows), notes, numbers
 

@@ -13,7 +13,6 @@ import numpy as np
 
 from ..experiments import ch7 as X
 from ..experiments import run_ids
-from ..experiments.ch5 import speed_curves
 from ..experiments.summary import load_runs
 from . import figure
 from .style import GREY, new_figure, save
@@ -82,7 +81,7 @@ def gradients_figure(out, inputs, scale, dataset):
     acc = []
     for ax, exp in zip(flat, exps):
         runs = load_runs(results, run_ids(exp, scale))
-        c = speed_curves(runs[0])
+        c = X.weight_speed_curves(runs[0])
         n = c.shape[1]
         for l in range(n):
             ax.plot(np.arange(len(c)), np.maximum(c[:, l], 1e-12), color=cmap(l / max(n - 1, 1) * 0.9), lw=1.2,
@@ -106,7 +105,7 @@ def gradients_figure(out, inputs, scale, dataset):
     ax.set_yticks(np.arange(len(acc)), [a for a, _ in acc], fontsize=6)
     ax.invert_yaxis()
     ax.set_xlabel("best validation %", fontsize=7)
-    fig.suptitle(f"{X.DATASET_LABELS[dataset]}: speed of learning ||delta^l|| per hidden layer (seed 0) "
+    fig.suptitle(f"{X.DATASET_LABELS[dataset]}: speed of learning ||dC/dW^l|| per hidden layer (seed 0) "
                  "and accuracy", fontsize=11)
     fig.tight_layout()
     save(fig, out)
@@ -114,7 +113,8 @@ def gradients_figure(out, inputs, scale, dataset):
 
 for _d in X.DATASETS:
     figure(f"ch7.gradients_{_d}",
-           doc=f"Experiment 2 on {X.DATASET_LABELS[_d]}: chapter 5's speed of learning ||delta^l|| per "
+           doc=f"Experiment 2 on {X.DATASET_LABELS[_d]}: chapter 5's speed of learning (its probe's "
+               "weight-gradient norm ||dC/dW^l||) per "
                "hidden layer (seed 0) for sigmoid (Xavier), ReLU and GELU (He) nets of 4 and 8 hidden "
                "layers without normalisation, with BatchNorm and with LayerNorm, and their validation "
                "accuracy (mean and sd over seeds).")(
