@@ -209,10 +209,23 @@ def gradient_summary(runs) -> dict:
     weight-gradient norms, the ratio of the last over the first hidden layer at the first and the last
     probe, and accuracy."""
     curves = np.array([weight_speed_curves(m) for m in runs])
-    ratios = np.array([speed_ratio(c) for c in curves])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = np.array([speed_ratio(c) for c in curves])
     best = [float(percent(m["evaluation_accuracy"], m["n_evaluation"]).max()) for m in runs]
     final = [float(percent(m["evaluation_accuracy"], m["n_evaluation"])[-1]) for m in runs]
-    return {"curves": curves, "ratios": ratios, "best": best, "final": final}
+    diverged = int(sum(not np.all(np.isfinite(c)) for c in curves))
+    return {"curves": curves, "ratios": ratios, "best": best, "final": final, "diverged": diverged}
+
+
+def finite_mean(values) -> float | None:
+    """The mean of the finite values (a diverged seed's probe is NaN), or None if there are none."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else None
+
+
+def _fmt(v) -> str:
+    return "n/a" if v is None else f"{v:.3g}"
 
 
 @table("ch7.gradients")
@@ -228,16 +241,18 @@ def gradients_table(inputs, scale):
         c, r = g["curves"], g["ratios"]
         last = c.shape[1] - 1
         depth, norm = describe_depth(k)
+        start, end = finite_mean(r[:, 0]), finite_mean(r[:, last])
         rows.append({"data": DATASET_LABELS[d], "activation": a, "hidden layers": depth, "norm": norm,
-                     "seeds": c.shape[0], "epochs": last,
-                     "first hidden speed, start": f"{c[:, 0, 0].mean():.3g}",
-                     "last hidden speed, start": f"{c[:, 0, -1].mean():.3g}",
-                     "last / first, start": f"{r[:, 0].mean():.3g}",
-                     "last / first, end": f"{r[:, last].mean():.3g}",
+                     "seeds": c.shape[0], "diverged": g["diverged"], "epochs": last,
+                     "first hidden speed, start": _fmt(finite_mean(c[:, 0, 0])),
+                     "last hidden speed, start": _fmt(finite_mean(c[:, 0, -1])),
+                     "last / first, start": _fmt(start), "last / first, end": _fmt(end),
                      "best validation %": pm(g["best"]), "final validation %": pm(g["final"])})
         key = f"ch7.grad.{d}.{a}.{k}"
-        numbers[f"{key}.ratio.start"] = float(r[:, 0].mean())
-        numbers[f"{key}.ratio.end"] = float(r[:, last].mean())
+        numbers[f"{key}.diverged"] = g["diverged"]
+        for name, v in (("start", start), ("end", end)):
+            if v is not None:
+                numbers[f"{key}.ratio.{name}"] = v
         numbers[f"{key}.best"] = round(float(np.mean(g["best"])), 4)
         numbers[f"{key}.best.sd"] = round(mean_sd(g["best"])[1], 4)
     notes = """\
@@ -249,7 +264,8 @@ and a normalisation (Linear -> BatchNorm or LayerNorm -> activation) changed. Sp
 of the layer it follows, so that gradient is zero up to rounding), at the first probe ("start", before
 training) and the last one before the final epoch ("end"), means over seeds. The book's vanishing
 gradient is a last/first ratio far above 1 (about 100 for four sigmoid layers with the default
-initialiser); a ratio near 1 means every layer learns at about the same speed.
+initialiser); a ratio near 1 means every layer learns at about the same speed. "diverged": seeds whose
+weights became NaN (the probe after it is NaN; their speeds are left out of the means, n/a if all are).
 """
     return pd.DataFrame(rows), notes, numbers
 
