@@ -140,3 +140,17 @@ def test_fashion_rows_name_existing_book_numbers():
     for exp, (book_id, _) in X.FASHION.items():
         assert exp in specs and specs[exp]["dataset"] == "fashion-mnist"
         assert book_value(book_id) is not None, book_id
+
+
+def test_a_diverged_seed_is_counted_and_left_out_of_the_speed_means():
+    nan = float("nan")
+    ok = {"run": "a", "epochs_run": 2, "evaluation_accuracy": [50, 60], "n_evaluation": 100,
+          "grad_norms_w": [[1.0, 2.0, 9.0], [1.0, 4.0, 9.0], [1.0, 4.0, 9.0]]}
+    bad = {"run": "b", "epochs_run": 2, "evaluation_accuracy": [10, 10], "n_evaluation": 100,
+           "grad_norms_w": [[2.0, 2.0, 9.0], [nan, nan, nan], [nan, nan, nan]]}
+    g = X.gradient_summary([ok, bad])
+    assert g["diverged"] == 1
+    assert g["curves"].shape == (2, 2, 2)          # the output layer and the last probe left out
+    assert X.finite_mean(g["ratios"][:, 0]) == pytest.approx((2.0 + 1.0) / 2)
+    assert X.finite_mean(g["ratios"][:, 1]) == pytest.approx(4.0)
+    assert X.finite_mean([nan]) is None
