@@ -28,6 +28,7 @@ include: "workflow/rules/ch3.smk"
 include: "workflow/rules/ch4.smk"
 include: "workflow/rules/ch5.smk"
 include: "workflow/rules/ch6.smk"
+include: "workflow/rules/ch7.smk"
 include: "workflow/rules/check.smk"
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/report.smk"
@@ -45,6 +46,7 @@ rule all:
         rules.chapter4.input,
         rules.chapter5.input,
         rules.chapter6.input,
+        rules.chapter7.input,
         "results/check/report.md",
         "results/benchmarks/jobs.md",
         nnsci.report.CAPTION_DIR,

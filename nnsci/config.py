@@ -166,6 +166,11 @@ class Scale:
     expanded_epochs_max: int | None = None
     sweep_points_max: int | None = None
     sweep_seeds_max: int | None = None
+    beyond_train_size_max: int | None = None
+    beyond_eval_size_max: int | None = None
+    beyond_epochs_max: int | None = None
+    beyond_seeds_max: int | None = None
+    grid_points_max: int | None = None
 
     @classmethod
     def from_mapping(cls, data: dict, name: str | None = None, source="scale") -> "Scale":
@@ -228,8 +233,11 @@ class Scale:
     def sweep_points(self, values) -> list:
         """The points of a sweep this scale trains: all, or sweep_points_max of them spread
         evenly, the first and the last kept (ci: two lambda values, the ends)."""
+        return self._spread(values, self.sweep_points_max)
+
+    @staticmethod
+    def _spread(values, k):
         values = list(values)
-        k = self.sweep_points_max
         if not k or k >= len(values):
             return values
         if k == 1:
@@ -239,6 +247,27 @@ class Scale:
 
     def seeds(self, n: int) -> int:
         return self._cap(n, self.seeds_max)
+
+    def beyond_seeds(self, n: int) -> int:
+        """Seeds of a run marked ``beyond: true`` (chapter 7's, beyond the book)."""
+        return self._cap(self.seeds(n), self.beyond_seeds_max)
+
+    def beyond_size(self, size: int | None, kind: str = "train") -> int | None:
+        """A further cap on a ``beyond: true`` run's data (after :meth:`size`)."""
+        cap = self.beyond_train_size_max if kind in ("train", "expanded") else self.beyond_eval_size_max
+        if kind == "expanded" and cap:
+            cap = 5 * int(cap)
+        if not cap:
+            return size
+        return min(int(size), int(cap)) if size else int(cap)
+
+    def beyond_epochs(self, n: int) -> int:
+        return self._cap(n, self.beyond_epochs_max)
+
+    def grid_points(self, values) -> list:
+        """The points of a learning-rate grid (the run-spec key ``grid``, chapter 7) this scale
+        trains: all, or grid_points_max spread evenly, the ends kept (as :meth:`sweep_points`)."""
+        return self._spread(values, self.grid_points_max)
 
     def svm_size(self, n: int) -> int:
         """An SVM's training-set size."""
@@ -324,12 +353,56 @@ def _load_experiment_files(files):
         specs = read_yaml(f) or {}
         if not isinstance(specs, dict):
             raise NnsciError(f"{f}: expected a mapping of experiment ids to specs")
-        for key, spec in specs.items():
-            if not str(key).startswith(f.stem + "."):
-                raise NnsciError(f"{f}: experiment id {key!r} must start with {f.stem + '.'!r}")
-            if key in out:
-                raise NnsciError(f"{f}: duplicate experiment id {key!r}")
-            out[key] = spec
+        for top, top_spec in specs.items():
+            if not str(top).startswith(f.stem + "."):
+                raise NnsciError(f"{f}: experiment id {top!r} must start with {f.stem + '.'!r}")
+            for key, spec in expand_matrix(top, top_spec, f):
+                if key in out:
+                    raise NnsciError(f"{f}: duplicate experiment id {key!r}")
+                out[key] = spec
+    return out
+
+
+def _merge(base, over):
+    """``base`` updated by ``over``: mappings merged key by key (recursively), anything else replaced."""
+    out = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def expand_matrix(key, spec, source="config/experiments"):
+    """``[(id, spec)]``: the experiments one entry of config/experiments/chN.yaml stands for.
+
+    An entry without ``matrix`` is itself. With ``matrix: [axis, ...]``, each axis a mapping
+    ``{suffix: overrides}``, it is the product of its axes, in order: one experiment
+    ``<key>.<suffix1>.<suffix2>...`` per combination, the rest of the entry updated by each axis's
+    overrides in turn (mappings such as ``options`` merged, other values replaced; a null
+    override changes nothing). In the merged spec, ``{parent}`` in a string ``grid`` becomes the id without its last part (a learning-rate grid: every point but its rate)."""
+    if not isinstance(spec, dict) or "matrix" not in spec:
+        return [(key, spec)]
+    axes = spec["matrix"]
+    if (not isinstance(axes, list) or not axes
+            or not all(isinstance(a, dict) and a for a in axes)):
+        raise NnsciError(f"{source}: {key}: matrix must be a non-empty list of non-empty mappings "
+                         "{suffix: overrides}")
+    import itertools
+
+    base = {k: v for k, v in spec.items() if k != "matrix"}
+    out = []
+    for combo in itertools.product(*[list(a.items()) for a in axes]):
+        run = base
+        for suffix, over in combo:
+            if over is not None and not isinstance(over, dict):
+                raise NnsciError(f"{source}: {key}: matrix value {suffix!r} must be a mapping or null")
+            run = _merge(run, over)
+        rid = ".".join([key] + [str(s) for s, _ in combo])
+        if isinstance(run.get("grid"), str):
+            run["grid"] = run["grid"].replace("{parent}", rid.rpartition(".")[0])
+        if isinstance(run.get("family"), str):
+            for i, (suffix, _) in enumerate(combo):
+                run["family"] = run["family"].replace(f"{{{i}}}", str(suffix))
+        out.append((rid, run))
     return out
 
 

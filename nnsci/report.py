@@ -33,6 +33,7 @@ CHAPTERS = {
     "ch4": "A visual proof that neural nets can compute any function",
     "ch5": "Why are deep neural networks hard to train?",
     "ch6": "Deep learning",
+    "ch7": "Ten years later (beyond the book)",
 }
 BOOK = "The whole book"  # the category of the check and the run times
 CHECK_SECTION, TIMES_SECTION = "Check against the book", "Run time and memory"
@@ -90,6 +91,12 @@ SECTIONS = {
             "net_full_layer_0", "net_full_layer_1", "toy_conv", "arithmetic"],
         "Convolutional neural networks in practice": [
             "simple_conv", "tanh", "results", "ensemble", "ensemble_errors", "lambda_sweep", "sweeps"],
+    },
+    "ch7": {
+        "Optimisers and learning-rate schedules": ["optimizers", "lr_grid"],
+        "Unstable gradients revisited: initialisation, activations, normalisation": ["gradients*"],
+        "Chapter 6's final network with today's recipe": ["modern"],
+        "Fashion-MNIST": ["fashion"],
     },
 }
 

@@ -17,6 +17,8 @@ def n_seeds(spec: dict, scale) -> int:
 
     scale = as_scale(scale)
     n = int(spec.get("seeds", 1))
+    if spec.get("beyond"):
+        return scale.beyond_seeds(n)
     return scale.sweep_seeds(n) if spec.get("sweep") else scale.seeds(n)
 
 
@@ -85,6 +87,8 @@ def training_families(scale, chapter: str | None = None) -> dict[str, list[str]]
             continue
         if spec.get("sweep") and exp not in sweep_experiments(spec["sweep"], scale):
             continue
+        if spec.get("grid") and exp not in grid_experiments(spec["grid"], scale):
+            continue
         key = f"{exp.split('.', 1)[0]}.{spec['family']}"
         if spec.get("family_distinct_size"):
             eff = scale.size((spec.get("train") or {}).get("size"), "train")
@@ -125,3 +129,15 @@ def sweep_experiments(sweep: str, scale) -> list[str]:
     if not members:
         raise NnsciError(f"unknown sweep {sweep!r}: no experiment has sweep: {sweep}")
     return as_scale(scale).sweep_points(members)
+
+
+def grid_experiments(grid: str, scale) -> list[str]:
+    """The points of one learning-rate grid (the run-spec key ``grid``, chapter 7) that this scale
+    trains, in file order (Scale.grid_points: ci keeps the two ends)."""
+    from ..config import as_scale
+
+    chapter = grid.split(".", 1)[0]
+    members = [e for e, s in load_experiments(chapter).items() if isinstance(s, dict) and s.get("grid") == grid]
+    if not members:
+        raise NnsciError(f"unknown grid {grid!r}: no experiment has grid: {grid}")
+    return as_scale(scale).grid_points(members)

@@ -124,13 +124,18 @@ def scaled(spec: dict, scale) -> dict:
     out = copy.deepcopy(spec)
     convnet = isinstance(out.get("net"), dict)   # given layer by layer (chapter 6): the convnet caps
     expanded = (out.get("train") or {}).get("set") == "expanded"
+    beyond = bool(out.get("beyond"))   # chapter 7's runs: the scale's beyond_* caps as well
     out["epochs"] = scale.net_epochs(out["epochs"], convnet, expanded)
+    if beyond:
+        out["epochs"] = scale.beyond_epochs(out["epochs"])
     for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval"), ("test", "eval")):
         ref = out.get(key)
         if ref is not None:
             if key == "train" and ref.get("set") == "expanded":
                 kind = "expanded"
             size = scale.size(ref.get("size"), kind, convnet)
+            if beyond:
+                size = scale.beyond_size(size, kind)
             if size is not None:
                 ref["size"] = size
     return out

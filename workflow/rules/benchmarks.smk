@@ -13,6 +13,7 @@ rule benchmarks_table:
         rules.chapter4.input,
         rules.chapter5.input,
         rules.chapter6.input,
+        rules.chapter7.input,
     output:
         md=book_report("results/benchmarks/jobs.md"),
         csv="results/benchmarks/jobs.csv",

@@ -11,7 +11,7 @@ import glob
 import os
 
 REFERENCE_DIR = os.path.join(workflow.basedir, "config", "reference")
-ALL_CHAPTER_TARGETS = CH1_TARGETS + CH2_TARGETS + CH3_TARGETS + CH4_TARGETS + CH5_TARGETS + CH6_TARGETS
+ALL_CHAPTER_TARGETS = CH1_TARGETS + CH2_TARGETS + CH3_TARGETS + CH4_TARGETS + CH5_TARGETS + CH6_TARGETS + CH7_TARGETS
 CHECK_METRICS = [
     str(p)
     for p in ALL_CHAPTER_TARGETS
@@ -30,6 +30,7 @@ rule check:
         rules.chapter4.input,
         rules.chapter5.input,
         rules.chapter6.input,
+        rules.chapter7.input,
         metrics=CHECK_METRICS,
         book=os.path.join(REFERENCE_DIR, "book.yaml"),
         stored=CHECK_STORED,

@@ -14,6 +14,7 @@ rule report_captions:
         rules.chapter4.input,
         rules.chapter5.input,
         rules.chapter6.input,
+        rules.chapter7.input,
         "results/check/report.md",
         "results/benchmarks/jobs.md",
     output:
