@@ -45,16 +45,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..functions import QUADRATIC, activate_prime
-from ..functions import LINEAR
+from ..functions import LINEAR, QUADRATIC, activate_prime
 from ..optim import SGD
 from ..plan import (BATCH_NORM, CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_GOFF, F_H, F_HC, F_HP, F_K, F_KEY,
                     F_KIND, F_MAPS, F_NB, F_NOFF, F_NORM, F_NW, F_POOL, F_SOFF, F_W, F_WC, F_WOFF, F_WP,
                     NO_NORM)
 from .convpool import conv_deltas, conv_forward, conv_weight_grad
 from .kernels import (FM, _activate_rows, _block, _outer_accumulate, _score_rows, adam_corrections, dense_t,
-                      dropout_factor, opt_range, transpose_into)
+                      dropout_factor, transpose_into)
 from .kernels import forward as dense_forward
+from .update import _parts, update_part, update_part_opt
 from .norm import NORM_RUNNING, NORM_TRAIN, norm_backward, norm_forward, norm_param_grad
 
 
@@ -117,12 +117,6 @@ def _dense_views(params, T, l):
 
 
 @njit(cache=True)
-def _parts(n, t, nt):
-    """Part t of range(n) split into nt contiguous parts."""
-    return n * t // nt, n * (t + 1) // nt
-
-
-@njit(cache=True)
 def _phase1_parts(T, nt, nmode):
     """Phase 1's number of parts: 1 when batch statistics are in use and a layer is batch
     normalised (they couple the mini-batch's examples), else nt."""
@@ -164,9 +158,9 @@ def _normalise(params, T, l, z, NX, NS, state, normf, m_max, m, n, i0, i1, nmode
 def _conv_grad_views(T, l, grad, G, m_max, m):
     """A ConvPool layer's weight and bias gradients (M, C k k), (M,) and its dC/d(convolution)
     buffer (m, M, hc*wc) in G."""
-    M, k, R = T[l, F_MAPS], T[l, F_K], T[l, F_C] * T[l, F_K] * T[l, F_K]
+    M = T[l, F_MAPS]
     P = T[l, F_HC] * T[l, F_WC]
-    gW = grad[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((M, R))
+    gW = grad[T[l, F_WOFF]:T[l, F_WOFF] + T[l, F_NW]].reshape((M, T[l, F_NW] // M))
     gb = grad[T[l, F_BOFF]:T[l, F_BOFF] + T[l, F_NB]]
     o = m_max * T[l, F_COFF]
     return gW, gb, G[o:o + m * M * P].reshape((m, M, P))
@@ -333,77 +327,6 @@ def gradient_part(params, T, sizes, u_off, A, M, D, CV, G, m_max, m, grad, dropo
                 g_beta[j0:j1] = 0
             dy = _block(D, m_max * u_off[l], m, sizes[l]).reshape((m, F, sizes[l] // F))
             norm_param_grad(dy, _nblock(NX, T, l, m_max, m, sizes[l]), g_gamma, g_beta, j0, j1, m)
-
-
-@njit(cache=True, fastmath=FM)
-def _update_range(params, grad, velocity, r0, n, is_weight, scale, decay, l1, momentum):
-    """:func:`.kernels.update`'s rule on params[r0:r0+n] (elementwise)."""
-    lo, hi = r0, r0 + n
-    if momentum == 0:
-        if not is_weight:
-            for r in range(lo, hi):
-                params[r] = params[r] - scale * grad[r]
-        elif l1 == 0:
-            for r in range(lo, hi):
-                params[r] = decay * params[r] - scale * grad[r]
-        else:
-            for r in range(lo, hi):
-                w = params[r]
-                sgn = (w > 0) - (w < 0)
-                params[r] = decay * w - l1 * sgn - scale * grad[r]
-    else:
-        if not is_weight:
-            for r in range(lo, hi):
-                velocity[r] = momentum * velocity[r] - scale * grad[r]
-                params[r] = params[r] + velocity[r]
-        else:
-            shrink = 1 - decay
-            for r in range(lo, hi):
-                w = params[r]
-                sgn = (w > 0) - (w < 0)
-                velocity[r] = momentum * velocity[r] - shrink * w - l1 * sgn - scale * grad[r]
-                params[r] = w + velocity[r]
-
-
-@njit(cache=True)
-def update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt):
-    """:func:`.kernels.update`'s rule on part t of nt of every layer's units (as
-    :func:`gradient_part`): weights decay (L2), L1 and momentum; biases, and a normalised layer's
-    gamma and beta, only the gradient step (and momentum)."""
-    L = T.shape[0] - 1
-    for l in range(1, L + 1):
-        units = T[l, F_NB]
-        per = T[l, F_NW] // units
-        j0, j1 = _parts(units, t, nt)
-        _update_range(params, grad, velocity, T[l, F_WOFF] + j0 * per, (j1 - j0) * per, True, scale, decay,
-                      l1, momentum)
-        _update_range(params, grad, velocity, T[l, F_BOFF] + j0, j1 - j0, False, scale, decay, l1, momentum)
-        if T[l, F_NORM] != NO_NORM:
-            g0 = T[l, F_GOFF]
-            _update_range(params, grad, velocity, g0 + j0, j1 - j0, False, scale, decay, l1, momentum)
-            _update_range(params, grad, velocity, g0 + units + j0, j1 - j0, False, scale, decay, l1, momentum)
-
-
-@njit(cache=True)
-def update_part_opt(params, grad, velocity, m1, m2, T, opt, eta, m, decay, l1, momentum, c1, c2, hyp, t, nt):
-    """:func:`.kernels.opt_range` (an optimiser other than the book's SGD, elementwise) on part t of
-    nt of every layer's units (as :func:`gradient_part`); a normalised layer's gamma and beta as
-    biases (no L2, L1 or weight decay)."""
-    L = T.shape[0] - 1
-    for l in range(1, L + 1):
-        units = T[l, F_NB]
-        per = T[l, F_NW] // units
-        j0, j1 = _parts(units, t, nt)
-        opt_range(params, grad, velocity, m1, m2, T[l, F_WOFF] + j0 * per, (j1 - j0) * per, True, opt, eta, m,
-                  decay, l1, momentum, c1, c2, hyp)
-        opt_range(params, grad, velocity, m1, m2, T[l, F_BOFF] + j0, j1 - j0, False, opt, eta, m, decay, l1,
-                  momentum, c1, c2, hyp)
-        if T[l, F_NORM] != NO_NORM:
-            g0 = T[l, F_GOFF]
-            opt_range(params, grad, velocity, m1, m2, g0 + j0, j1 - j0, False, opt, eta, m, decay, l1,
-                      momentum, c1, c2, hyp)
-            opt_range(params, grad, velocity, m1, m2, g0 + units + j0, j1 - j0, False, opt, eta, m, decay, l1,
-                      momentum, c1, c2, hyp)
 
 
 @njit(cache=True)
