@@ -1,8 +1,8 @@
 """Provenance written next to every metrics file, and the engine source hash.
 
 Snakemake does not track imported modules, so training rules take
-:func:`engine_source_hash` as a param: editing the numerics of a backend
-retrains exactly the runs that used it."""
+:func:`engine_source_hash` as a param: editing the numerics of a backend (or the on-the-fly
+augmentation) retrains the runs that used it."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ from pathlib import Path
 
 from . import __version__
 
-ENGINE_DIR = Path(__file__).resolve().parent / "engine"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
-# Which engine files each backend's numerics depend on (glob patterns under nnsci/engine).
+# Which source files each backend's numerics depend on (glob patterns under nnsci/): the engine, and
+# the on-the-fly augmentation (data/augment.py), which draws every epoch's shifts and rotations
+# inside the training loop (options.augment) and so is part of what a run computes.
 ENGINE_SOURCES = {
-    "cpu": ["*.py", "cpu/*.py"],
-    "cuda": ["*.py", "cuda/*.py", "cpu/kernels.py"],   # the CUDA kernels inline the CPU dropout draw
+    "cpu": ["engine/*.py", "engine/cpu/*.py", "data/augment.py"],
+    # the CUDA kernels inline the CPU dropout draw
+    "cuda": ["engine/*.py", "engine/cuda/*.py", "engine/cpu/kernels.py", "data/augment.py"],
 }
 
 
@@ -32,9 +35,9 @@ def engine_source_hash(engine: str) -> str:
     h = hashlib.sha256()
     if engine == "cpu":
         h.update(describe().encode())
-    files = sorted({p for pat in ENGINE_SOURCES[engine] for p in ENGINE_DIR.glob(pat)})
+    files = sorted({p for pat in ENGINE_SOURCES[engine] for p in PACKAGE_DIR.glob(pat)})
     for p in files:
-        h.update(str(p.relative_to(ENGINE_DIR)).encode())
+        h.update(str(p.relative_to(PACKAGE_DIR)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 

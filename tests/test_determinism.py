@@ -181,3 +181,23 @@ def test_engine_hash_depends_on_the_compile_target():
     hashes = {subprocess.run([sys.executable, "-c", code], env=_env(NNSCI_CPU_TARGET=t), capture_output=True,
                              text=True, timeout=60).stdout.strip() for t in ("pinned", "host")}
     assert len(hashes) == 2
+
+
+@pytest.mark.parametrize("engine", ["cpu", "cuda"])
+def test_engine_hash_covers_the_on_the_fly_augmentation_and_not_the_figures(tmp_path, monkeypatch, engine):
+    """A run with options.augment draws its shifts and rotations in nnsci/data/augment.py inside
+    the training loop: editing that file must retrain it (a new hash); editing a figure must not."""
+    import shutil
+
+    from nnsci import provenance
+
+    pkg = tmp_path / "nnsci"
+    shutil.copytree(provenance.PACKAGE_DIR, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", pkg)
+    before = provenance.engine_source_hash(engine)
+    with open(pkg / "figures" / "ch1.py", "a") as f:
+        f.write("\n# a comment\n")
+    assert provenance.engine_source_hash(engine) == before
+    with open(pkg / "data" / "augment.py", "a") as f:
+        f.write("\n# a comment\n")
+    assert provenance.engine_source_hash(engine) != before
