@@ -20,52 +20,52 @@ from .style import GREY, new_figure, save
 COLORS = ["#2A6EA6", "#FFA933", "#FF5555", "#55AA55", "#9467BD", "#8C564B", "#E377C2", "#17BECF"]
 
 
-def _panels():
-    return [(d, n) for d in X.DATASETS for n in X.OPT_NETS]
+def _optimizer_panels(out, inputs, scale, draw, xlabel, ylabel, legend_loc, log_x=False):
+    """Experiment 1's 2 x 2 panels (data set x net): ``draw(ax, result, colour, optimiser)`` draws
+    each optimiser's line in each panel."""
+    res = X.optimizer_results(inputs.get("results", "results"), scale)
+    fig, axes = new_figure(2, 2, figsize=(12, 9), squeeze=False)
+    panels = [(d, n) for d in X.DATASETS for n in X.OPT_NETS]
+    for ax, (d, n) in zip(axes.ravel(), panels):
+        for c, o in zip(COLORS, X.OPTIMIZERS):
+            draw(ax, res[(d, n, o)], c, o)
+        if log_x:
+            ax.set_xscale("log")
+        ax.set_title(f"{X.DATASET_LABELS[d]}, {X.NET_LABELS[n]}", fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc=legend_loc, fontsize=7)
+    fig.tight_layout()
+    save(fig, out)
 
 
 @figure("ch7.optimizers")
 def optimizers(out, inputs, scale):
     """Experiment 1: validation accuracy per epoch (mean over seeds) of eight optimisers, each at the
     learning rate chosen on validation, on [784, 30, 10] and [784, 100, 10], MNIST and Fashion-MNIST."""
-    res = X.optimizer_results(inputs.get("results", "results"), scale)
-    fig, axes = new_figure(2, 2, figsize=(12, 9), squeeze=False)
-    for ax, (d, n) in zip(axes.ravel(), _panels()):
-        for c, o in zip(COLORS, X.OPTIMIZERS):
-            r = res[(d, n, o)]
-            p = r["points"][r["chosen"]]
-            curves = np.array([X.percent(m["evaluation_accuracy"], m["n_evaluation"]) for m in p["runs"]])
-            ep = np.arange(1, curves.shape[1] + 1)
-            ax.plot(ep, curves.mean(axis=0), color=c, lw=1.4, marker="o" if len(ep) < 4 else None, ms=3,
-                    label=f"{X.OPT_LABELS[o]} (eta {p['eta']:g})")
-        ax.set_title(f"{X.DATASET_LABELS[d]}, {X.NET_LABELS[n]}", fontsize=10)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("validation accuracy (%), mean over seeds")
-        ax.legend(loc="lower right", fontsize=7)
-    fig.tight_layout()
-    save(fig, out)
+    def draw(ax, r, c, o):
+        p = r["points"][r["chosen"]]
+        curves = np.array([X.percent(m["evaluation_accuracy"], m["n_evaluation"]) for m in p["runs"]])
+        ep = np.arange(1, curves.shape[1] + 1)
+        ax.plot(ep, curves.mean(axis=0), color=c, lw=1.4, marker="o" if len(ep) < 4 else None, ms=3,
+                label=f"{X.OPT_LABELS[o]} (eta {p['eta']:g})")
+
+    _optimizer_panels(out, inputs, scale, draw, "epoch", "validation accuracy (%), mean over seeds",
+                      "lower right")
 
 
 @figure("ch7.lr_grid")
 def lr_grid(out, inputs, scale):
     """Experiment 1's learning-rate grids: mean (over seeds) best validation accuracy against eta for
     each optimiser; the chosen rate circled."""
-    res = X.optimizer_results(inputs.get("results", "results"), scale)
-    fig, axes = new_figure(2, 2, figsize=(12, 9), squeeze=False)
-    for ax, (d, n) in zip(axes.ravel(), _panels()):
-        for c, o in zip(COLORS, X.OPTIMIZERS):
-            r = res[(d, n, o)]
-            etas = [p["eta"] for p in r["points"]]
-            vals = [np.mean([s["best_validation"] for s in p["summaries"]]) for p in r["points"]]
-            ax.plot(etas, vals, color=c, lw=1.2, marker="o", ms=3, label=X.OPT_LABELS[o])
-            ax.plot([etas[r["chosen"]]], [vals[r["chosen"]]], "o", ms=9, mfc="none", color=c)
-        ax.set_xscale("log")
-        ax.set_title(f"{X.DATASET_LABELS[d]}, {X.NET_LABELS[n]}", fontsize=10)
-        ax.set_xlabel("learning rate eta")
-        ax.set_ylabel("best validation accuracy (%), mean over seeds")
-        ax.legend(loc="lower left", fontsize=7)
-    fig.tight_layout()
-    save(fig, out)
+    def draw(ax, r, c, o):
+        etas = [p["eta"] for p in r["points"]]
+        vals = [np.mean([s["best_validation"] for s in p["summaries"]]) for p in r["points"]]
+        ax.plot(etas, vals, color=c, lw=1.2, marker="o", ms=3, label=X.OPT_LABELS[o])
+        ax.plot([etas[r["chosen"]]], [vals[r["chosen"]]], "o", ms=9, mfc="none", color=c)
+
+    _optimizer_panels(out, inputs, scale, draw, "learning rate eta",
+                      "best validation accuracy (%), mean over seeds", "lower left", log_x=True)
 
 
 def gradients_figure(out, inputs, scale, dataset):
