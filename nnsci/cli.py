@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 
+from .cpu_target import require_valid
 from .errors import NnsciError
 
 log = logging.getLogger("nnsci")
@@ -214,6 +215,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
+        require_valid()   # NNSCI_CPU_TARGET
         args.func(args)
     except NnsciError as e:
         print(f"nnsci {args.verb}: error: {e}", file=sys.stderr)
