@@ -164,3 +164,14 @@ def test_a_bad_cpu_target_is_one_line_from_snakemake(tmp_path, monkeypatch):
     r = run_snakemake(tmp_path, "-n", timeout=300)
     assert r.returncode == 1
     assert (r.stdout + r.stderr).strip() == "nnsci: error: NNSCI_CPU_TARGET='bogus': choose one of pinned, host"
+
+
+@pytest.mark.cudasim
+def test_cuda_refuses_a_rate_per_mini_batch_in_one_line():
+    cuda_family_class()
+    net, data = tiny()
+    backend = open_family("cuda", [net], 2)
+    rates = np.full(3, 0.1, net.dtype)
+    with pytest.raises(NnsciError, match="a schedule .* needs engine=cpu") as e:
+        backend.sgd_epoch(data, np.arange(6), 6, rates, rates, 0 * rates, net.dtype.type(0), 1, 0)
+    assert "\n" not in str(e.value)

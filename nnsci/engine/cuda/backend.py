@@ -154,6 +154,8 @@ class CudaFamily:
         self._launch_epoch(data, orders, n_used, eta, decay, l1, momentum, dropout_seeds, epochs, run0=0)
 
     def _launch_epoch(self, data, orders, n_used, eta, decay, l1, momentum, seeds, epochs, run0):
+        if any(np.ndim(v) for v in (*eta, *decay, *l1)):
+            raise NnsciError("engine=cuda runs one eta per epoch; a schedule (a rate per mini-batch) needs engine=cpu")
         R = len(orders)
         width = max(len(o) for o in orders)
         order = np.zeros((len(self), width), dtype=np.int64)
