@@ -44,7 +44,8 @@ PENDING = {
     "config/experiments/ch1.yaml", "config/experiments/ch3.yaml", "config/experiments/ch5.yaml",
     "config/experiments/ch6.yaml",
     "nnsci/engine/plan.py", "nnsci/engine/rng.py",
-    "nnsci/experiments/ch1_analytic.py", "nnsci/experiments/ch1_networks.py", "nnsci/experiments/ch2.py", "nnsci/experiments/ch2_minibatch.py",
+    "nnsci/experiments/ch1_analytic.py", "nnsci/experiments/ch1_networks.py", "nnsci/experiments/ch2.py",
+    "nnsci/experiments/ch2_minibatch.py",
     "nnsci/experiments/ch3.py", "nnsci/experiments/ch3_demos.py", "nnsci/experiments/ch3_runs.py",
     "nnsci/experiments/ch5.py", "nnsci/experiments/ch6.py",
 }
