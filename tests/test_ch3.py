@@ -1,7 +1,7 @@
 """Chapter 3's trained results: the replica's seeding, more_data's schedule, P3.7's fit, the table.
 
-Expected values come from the book's stored data (book_catalog_ch1-3.md section 6: overfitting.json's
-first test and training counts), from more_data.py's code (nielsen_code_notes.md 1.2), or from
+Expected values come from the book's stored data (overfitting.json's first test and training counts,
+config/reference/book_series.yaml), from more_data.py's code (docs/fidelity.md, "Chapter 3's figures"), or from
 synthetic data with known parameters."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_replica_seedings_follow_the_scripts():
 #### more_data.py's schedule
 def test_more_data_schedule_is_the_scripts():
     """num_epochs = 1500000/size and lambda = size*0.0001 (more_data.py), for the nine sizes."""
-    epochs = [15000, 7500, 3000, 1500, 750, 300, 150, 75, 30]   # the catalog's list
+    epochs = [15000, 7500, 3000, 1500, 750, 300, 150, 75, 30]   # 1,500,000 / size
     assert [ch3_runs.more_data_epochs_and_lambda(s)[0] for s in ch3_runs.MORE_DATA_SIZES] == epochs
     assert ch3_runs.more_data_epochs_and_lambda(50000)[1] == pytest.approx(5.0)
     specs = load_experiments("ch3")

@@ -1,6 +1,6 @@
 """Chapter 6: the vote and its tie rule, the seed and epoch selection, the arithmetic of section 4.5,
 the scale's caps, and the strict check's chapter 6 numbers. Expected values come from the book
-(book.yaml, catalog section 4), Python's Counter semantics or hand-made metrics."""
+(book.yaml), Python's Counter semantics or hand-made metrics."""
 
 from __future__ import annotations
 
