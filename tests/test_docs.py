@@ -43,7 +43,7 @@ WIRING = {"tests/conftest.py", ".ci/run", "tests/test_docs.py"}
 PENDING = {
     "config/experiments/ch1.yaml", "config/experiments/ch3.yaml", "config/experiments/ch5.yaml",
     "config/experiments/ch6.yaml",
-    "nnsci/engine/plan.py", "nnsci/engine/rng.py",
+    "nnsci/engine/plan.py",
     "nnsci/experiments/ch1_analytic.py", "nnsci/experiments/ch1_networks.py", "nnsci/experiments/ch2.py",
     "nnsci/experiments/ch2_minibatch.py",
     "nnsci/experiments/ch3.py", "nnsci/experiments/ch3_demos.py", "nnsci/experiments/ch3_runs.py",
