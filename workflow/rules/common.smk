@@ -4,6 +4,7 @@ import shlex
 
 import nnsci.config
 import nnsci.experiments
+import nnsci.plan
 import nnsci.provenance
 import nnsci.report
 import nnsci.resources
