@@ -1,6 +1,6 @@
 """Chapter 6's results: the sequence of convolutional networks, the ensemble and the arithmetic.
 
-Tables (book_catalog_ch4-6.md section 4):
+Tables (the book's chapter 6; docs/fidelity.md, "network3.py: chapter 6"):
 
 - ``ch6.results`` (4.1): every run, the book's number beside ours;
 - ``ch6.ensemble`` (4.4): the plurality vote of ch6.dropout's seeds over the test set, its errors
