@@ -87,9 +87,6 @@ def _schema_error(spec, run_id):
     return f"{run_id}: {where} {err.instance!r}: {err.message}"
 
 
-KINDS = ("dense", "convnet")   # the run-spec key `kind` (absent: dense)
-
-
 def options_of(spec: dict, engine: str = "cpu", probe: Dataset | None = None) -> Options:
     """The engine's :class:`~nnsci.engine.trainer.Options` of a resolved spec (defaults filled)."""
     from ..engine.trainer import Options
@@ -187,9 +184,14 @@ class RunSpec:
     def dataset(self) -> str:
         return dataset_of(self.spec)
 
-    def __getitem__(self, key):
-        """``run["epochs"]``: a key of the resolved spec."""
-        return self.spec[key]
+    @property
+    def rng(self) -> str:
+        """``ours`` (seeded from the root seed and the run id) or ``nielsen`` (the book's streams)."""
+        return self.spec["rng"]
+
+    @property
+    def seeds(self) -> int:
+        return int(self.spec["seeds"])
 
 
 def validate(spec: dict, run_id: str) -> dict:

@@ -215,14 +215,14 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
             continue
         run = RunSpec.build(raw, experiment).scaled(scale_spec)
         spec = run.spec
-        if spec["rng"] == "nielsen":
+        if run.rng == "nielsen":
             flush()
             s = int(spec.get("seed", BOOK_SEED))
             train_one(run, NielsenStreams(s), store, cfg["engine"], out_dir,
                       {"rng": "nielsen", "seed": s})
         else:
-            if k is None or k >= spec["seeds"]:
-                raise NnsciError(f"run id {run_id!r}: expected {experiment}.s<k> with k < {spec['seeds']}")
+            if k is None or k >= run.seeds:
+                raise NnsciError(f"run id {run_id!r}: expected {experiment}.s<k> with k < {run.seeds}")
             ss = cfgmod.run_seed_sequence(cfg["seed"], run_id)
             seed_info = {"rng": "ours", "root_seed": cfg["seed"], "spawn_key": list(ss.spawn_key),
                          "entropy": ss.entropy}
