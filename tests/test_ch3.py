@@ -13,7 +13,6 @@ import pytest
 
 from nnsci.config import load_experiments
 from nnsci.experiments import ch3, ch3_runs, ch3_stats
-from nnsci.experiments.spec import scaled, validate
 
 
 #### The replica: overfitting.py's seeding and init-block order
@@ -21,13 +20,12 @@ def test_overfitting_replica_first_epochs_match_the_book(mnist_npz, tmp_path):
     """[784,30,10] CE, constructor draw then large_weight_initializer, training_data[:1000], eta 0.5,
     test data: overfitting.json's first three test counts 5887, 6505, 6970 and training 690, 749, 812."""
     from nnsci.engine import NielsenStreams
-    from nnsci.experiments.spec import BOOK_SEED
+    from nnsci.experiments.spec import BOOK_SEED, RunSpec
     from nnsci.experiments.train import DataStore, train_one
 
-    spec = scaled(validate(load_experiments("ch3")["ch3.overfit1000"], "ch3.overfit1000"),
-                  {"epochs_max": 3})
-    assert spec["epochs"] == 3 and spec["eval"] == {"set": "test"}
-    m = train_one("ch3.overfit1000", spec, NielsenStreams(BOOK_SEED), DataStore({"mnist": str(mnist_npz)}),
+    run = RunSpec.build(load_experiments("ch3")["ch3.overfit1000"], "ch3.overfit1000").scaled({"epochs_max": 3})
+    assert run.spec["epochs"] == 3 and run.spec["eval"] == {"set": "test"}
+    m = train_one(run, NielsenStreams(BOOK_SEED), DataStore({"mnist": str(mnist_npz)}),
                   "cpu", tmp_path, {"rng": "nielsen"})
     assert m["evaluation_accuracy"] == [5887, 6505, 6970]
     assert m["training_accuracy"] == [690, 749, 812]

@@ -26,11 +26,11 @@ SCRIPT = textwrap.dedent("""
     from pathlib import Path
     import numpy as np
     from nnsci.engine import OurStreams
-    from nnsci.experiments.spec import validate
+    from nnsci.experiments.spec import RunSpec
     from nnsci.experiments.train import DataStore, train_one
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     mnist, out = sys.argv[1], Path(sys.argv[2])
-    spec = validate({
+    run = RunSpec.build({
         "net": {"input": [1, 28, 28], "layers": [{"conv": {"maps": 4, "k": 5, "pool": 2}},
                 {"fc": {"n": 20, "activation": "relu", "dropout": 0.5}}, {"softmax": {"n": 10, "dropout": 0.5}}]},
         "cost": "log_likelihood", "init": "network3", "eta": 0.1, "lmbda": 0.1, "epochs": 6, "mini_batch": 10,
@@ -38,7 +38,7 @@ SCRIPT = textwrap.dedent("""
         "test": {"set": "test", "size": 200}, "monitors": ["training_cost", "evaluation_accuracy"],
         "options": {"l2": "penalty", "momentum": 0.3}, "dtype": "float64"}, "RUN")
     seed = np.random.SeedSequence(5, spawn_key=(1,))
-    train_one("RUN", spec, OurStreams(seed), DataStore({"mnist": mnist}), "cpu", out / "runs", {"root": 5})
+    train_one(run, OurStreams(seed), DataStore({"mnist": mnist}), "cpu", out / "runs", {"root": 5})
 """).replace("RUN", RUN)
 
 

@@ -5,6 +5,7 @@ import shlex
 import nnsci.config
 import nnsci.cpu_target
 import nnsci.experiments
+import nnsci.plan
 import nnsci.provenance
 import nnsci.report
 import nnsci.resources
