@@ -1,0 +1,146 @@
+"""The book's diagrams of networks and neurons (figures/diagram_catalog.py lists them by chapter).
+
+Each diagram is a data function here, ``DIAGRAMS[id]() -> dict``: a network's layer sizes come from
+the layer plan that training compiles from the run spec of config/experiments/ (or, for chapter 4's
+small sketches, from the sizes the book's text gives); a neuron's weights and bias are the book's.
+figures/diagrams.py draws the dict. Docstrings start with the book's figure number."""
+
+from __future__ import annotations
+
+from . import figure
+from .diagrams import draw, plan_sizes, spec_plan
+
+DIAGRAMS = {}
+
+
+def diagram(name):
+    """Register ``data()`` as the diagram ``name``: its figure draws ``data()``."""
+
+    def register(data):
+        DIAGRAMS[name] = data
+        figure(name, doc=data.__doc__)(lambda out, inputs, scale: draw(out, data()))
+        return data
+
+    return register
+
+
+def spec_network(chapter, experiment, title, names=None):
+    sizes = plan_sizes(spec_plan(chapter, experiment))
+    return {"kind": "network", "sizes": sizes, "spec": experiment, "title": title, "names": names}
+
+
+def small_network(sizes, title):
+    """A sketch of the sizes the book's text gives, compiled to a plan like any spec's net."""
+    from ..engine.plan import compile_net
+
+    return {"kind": "network", "sizes": plan_sizes(compile_net(list(sizes))), "title": title,
+            "names": ["inputs"] + ["hidden"] * (len(sizes) - 2) + ["output"]}
+
+
+# -- chapter 1 ------------------------------------------------------------------------------
+
+
+@diagram("ch1.perceptron")
+def perceptron():
+    """fig1.03: a perceptron with three binary inputs x1, x2, x3 and the step rule."""
+    return {"kind": "neuron", "inputs": ["x1", "x2", "x3"], "activation": "step",
+            "title": "fig1.03: a perceptron"}
+
+
+@diagram("ch1.nand_perceptron")
+def nand_perceptron():
+    """fig1.05: the NAND perceptron: weights -2, -2 and bias 3."""
+    return {"kind": "neuron", "inputs": ["x1", "x2"], "weights": [-2, -2], "bias": 3,
+            "activation": "step", "title": "fig1.05: a NAND gate as a perceptron (weights -2, -2, bias 3)"}
+
+
+@diagram("ch1.sigmoid_neuron")
+def sigmoid_neuron():
+    """fig1.12: a sigmoid neuron: inputs x1, x2, x3, weights w1, w2, w3, bias b, output σ(w·x + b)."""
+    return {"kind": "neuron", "inputs": ["x1", "x2", "x3"], "weights": ["w1", "w2", "w3"], "bias": "b",
+            "activation": "sigmoid", "output": "σ(w·x + b)", "title": "fig1.12: a sigmoid neuron"}
+
+
+@diagram("ch1.digit_network")
+def digit_network():
+    """fig1.20: the digit network from ch1.net30's plan, [784, 30, 10] (the book draws n = 15 hidden neurons)."""
+    return spec_network("ch1", "ch1.net30", "fig1.20: the digit network, ch1.net30's plan")
+
+
+@diagram("ch1.bitwise_network")
+def bitwise_network():
+    """fig1.24: the exercise's network: ch1.net30's plan with a fourth layer of 4 output bits."""
+    d = spec_network("ch1", "ch1.net30", "fig1.24: ch1.net30's plan and the 4-bit layer of the exercise",
+                     names=["input layer", "hidden layer", "old output layer", "new output layer"])
+    d["sizes"] = d["sizes"] + [4]
+    return d
+
+
+# -- chapter 4 ------------------------------------------------------------------------------
+
+
+@diagram("ch4.basic_network")
+def basic_network():
+    """fig4.02: one input x, a hidden layer of 3 neurons, one output f(x)."""
+    return small_network([1, 3, 1], "fig4.02: x -> 3 hidden neurons -> f(x)")
+
+
+@diagram("ch4.vector_valued_network")
+def vector_valued_network():
+    """fig4.03: 3 inputs, 5 hidden neurons, 2 outputs f1(x1, x2, x3), f2(x1, x2, x3)."""
+    return small_network([3, 5, 2], "fig4.03: a vector-valued function of 3 inputs")
+
+
+@diagram("ch4.bigger_network")
+def bigger_network():
+    """fig4.04: one input, 5 hidden neurons, one output (more hidden neurons, a better approximation)."""
+    return small_network([1, 5, 1], "fig4.04: x -> 5 hidden neurons -> f(x)")
+
+
+@diagram("ch4.two_hidden_neurons")
+def two_hidden_neurons():
+    """fig4.06: one input, 2 hidden neurons, one output: the network of the one-input section."""
+    return small_network([1, 2, 1], "fig4.06: x -> 2 hidden neurons -> output")
+
+
+@diagram("ch4.two_inputs")
+def two_inputs():
+    """fig4.20: a neuron with two inputs x, y, weights w1, w2 and bias b."""
+    return {"kind": "neuron", "inputs": ["x", "y"], "weights": ["w1", "w2"], "bias": "b",
+            "activation": "sigmoid", "title": "fig4.20: a neuron with two inputs"}
+
+
+# -- chapter 5 ------------------------------------------------------------------------------
+
+
+@diagram("ch5.shallow_network")
+def shallow_network():
+    """fig5.03: a network with a single hidden layer, from ch5.depth1's plan [784, 30, 10]."""
+    return spec_network("ch5", "ch5.depth1", "fig5.03: one hidden layer, ch5.depth1's plan")
+
+
+@diagram("ch5.deep_network")
+def deep_network():
+    """fig5.04: a network with many hidden layers, from ch5.depth4's plan [784, 30, 30, 30, 30, 10]."""
+    return spec_network("ch5", "ch5.depth4", "fig5.04: many hidden layers, ch5.depth4's plan")
+
+
+@diagram("ch5.chain_network")
+def chain_network():
+    """fig5.09: the chain of four neurons, one per layer: weights w1..w4, biases b1..b4, the cost C."""
+    return {"kind": "chain", "neurons": 4, "title": "fig5.09: one neuron per layer"}
+
+
+@diagram("ch5.deep_wide_network")
+def deep_wide_network():
+    """fig5.13: a deep network with many neurons per layer, from ch5.deep.sigmoid8's plan (8 hidden layers of 30)."""
+    return spec_network("ch5", "ch5.deep.sigmoid8", "fig5.13: a deep net, ch5.deep.sigmoid8's plan")
+
+
+# -- chapter 6 ------------------------------------------------------------------------------
+
+
+@diagram("ch6.fully_connected")
+def fully_connected():
+    """fig6.04: a fully connected network, from ch6.base's plan: 28×28 = 784 inputs, 100 sigmoid, 10 softmax."""
+    return spec_network("ch6", "ch6.base", "fig6.04: fully connected layers, ch6.base's plan")
