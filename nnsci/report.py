@@ -43,18 +43,18 @@ INTRODUCTION, WHOLE_CHAPTER = "Introduction", "The whole chapter"
 SECTIONS = {
     "ch1": {
         INTRODUCTION: ["digits", "mnist_100_digits"],
-        "Perceptrons": ["analytic"],
-        "Sigmoid neurons": ["sigmoid_graph", "step_graph"],
+        "Perceptrons": ["perceptron", "nand_perceptron", "adder_*", "analytic"],
+        "Sigmoid neurons": ["sigmoid_neuron", "sigmoid_graph", "step_graph"],
         "A simple network to classify handwritten digits": [
             "digits_separate", "mnist_first_digit", "mnist_top_left_feature", "mnist_other_features",
-            "mnist_complete_zero", "bitwise"],
+            "digit_network", "mnist_complete_zero", "bitwise_network", "bitwise"],
         "Learning with gradient descent": ["valley", "valley_with_ball"],
         "Implementing our network to classify digits": [
             "networks", "baselines", "mnist_2_and_1", "mnist_really_bad_images", "accuracy_*"],
     },
     "ch2": {"In what sense is backpropagation a fast algorithm?": ["backprop_cost"]},
     "ch3": {
-        "The cross-entropy cost function": ["saturation*", "demos"],
+        "The cross-entropy cost function": ["one_input_neuron", "saturation*", "neuron_inputs", "demos"],
         "Overfitting and regularization": [
             "overfitting*", "regularized*", "simple_model", "polynomial_fit", "linear_fit", "l1",
             "more_data*"],
@@ -65,30 +65,33 @@ SECTIONS = {
         WHOLE_CHAPTER: ["results"],
     },
     "ch4": {
-        INTRODUCTION: ["function"],
+        INTRODUCTION: ["function", "basic_network", "vector_valued_network"],
+        "Two caveats": ["bigger_network"],
         "Universality with one input and one output": [
-            "basic_manipulation", "create_step_function", "high_weight_function", "step",
+            "two_hidden_neurons", "basic_manipulation", "create_step_function", "high_weight_function", "step",
             "step_parameterization", "two_hn_network", "bump_function", "bump_fn", "double_bump",
-            "five_bumps", "inverted_function", "design_function"],
+            "five_bumps", "inverted_function", "design_function", "design_function_solved"],
         "Many input variables": [
-            "ti_graph", "step_3d", "ti_graph_redux", "y_step", "bump_3d", "bump_3d_y", "xy_bump",
+            "two_inputs", "ti_graph", "step_3d", "ti_graph_redux", "y_step", "bump_3d", "bump_3d_y", "xy_bump",
             "tower", "many_towers", "tower_construction", "tower_construction_movie",
-            "the_two_towers"],
+            "the_two_towers", "tower_n_dim"],
         "Extension beyond sigmoid neurons": ["sigmoid", "sigmoid_like", "ramping"],
         "Fixing up the step functions": ["failure", "series_of_bumps", "half_bumps", "shifted_bumps"],
         WHOLE_CHAPTER: ["numbers", "learning"],
     },
     "ch5": {
+        INTRODUCTION: ["shallow_network", "deep_network"],
         "The vanishing gradient problem": [
             "initial_gradient", "training_speed_*", "depth", "gradients"],
         "What's causing the vanishing gradient problem? Unstable gradients in deep neural nets": [
-            "sigmoid_prime", "exploding_gradient", "interval_width", "analytic"],
+            "chain_network", "sigmoid_prime", "exploding_gradient", "interval_width", "analytic"],
+        "Unstable gradients in more complex networks": ["deep_wide_network"],
         "Other obstacles to deep learning": ["cures"],
     },
     "ch6": {
         INTRODUCTION: ["digits"],
         "Introducing convolutional networks": [
-            "net_full_layer_0", "net_full_layer_1", "toy_conv", "arithmetic"],
+            "fully_connected", "net_full_layer_0", "net_full_layer_1", "toy_conv", "arithmetic"],
         "Convolutional neural networks in practice": [
             "simple_conv", "tanh", "results", "ensemble", "ensemble_errors", "lambda_sweep", "sweeps"],
     },

@@ -54,6 +54,33 @@ def nand_perceptron():
             "activation": "step", "title": "fig1.05: a NAND gate as a perceptron (weights -2, -2, bias 3)"}
 
 
+HALF_ADDER_AT = {"x1": (0.0, 1.0), "x2": (0.0, -1.0), "g1": (1.6, 0.0), "g2": (3.2, 1.0),
+                 "g3": (3.2, -1.0), "sum": (4.8, 0.0), "carry": (3.2, -2.4)}
+
+
+def half_adder(merged):
+    """The adder of x1 and x2 built from NAND perceptrons (weights -2, bias 3); the carry perceptron
+    takes the first gate's output twice, or once with the merged weight -4."""
+    edges = [("x1", "g1", -2), ("x2", "g1", -2), ("x1", "g2", -2), ("g1", "g2", -2), ("g1", "g3", -2),
+             ("x2", "g3", -2), ("g2", "sum", -2), ("g3", "sum", -2)]
+    edges += [("g1", "carry", -4)] if merged else [("g1", "carry", -2), ("g1", "carry", -2)]
+    return {"kind": "circuit", "at": HALF_ADDER_AT, "edges": edges,
+            "gates": {"g1": 3, "g2": 3, "g3": 3, "sum": 3, "carry": 3},
+            "outputs": {"sum": "sum: x1 ⊕ x2", "carry": "carry bit: x1x2"}}
+
+
+@diagram("ch1.adder_perceptrons")
+def adder_perceptrons():
+    """fig1.07: the adder circuit of NAND gates as perceptrons, each with weights -2 and bias 3."""
+    return half_adder(False) | {"title": "fig1.07: the adder as NAND perceptrons (weights -2, bias 3)"}
+
+
+@diagram("ch1.adder_merged")
+def adder_merged():
+    """fig1.08: the same adder with the carry perceptron's two -2 inputs merged into one weight -4."""
+    return half_adder(True) | {"title": "fig1.08: the two -2 weights merged into one weight -4"}
+
+
 @diagram("ch1.sigmoid_neuron")
 def sigmoid_neuron():
     """fig1.12: a sigmoid neuron: inputs x1, x2, x3, weights w1, w2, w3, bias b, output σ(w·x + b)."""
@@ -74,6 +101,23 @@ def bitwise_network():
                      names=["input layer", "hidden layer", "old output layer", "new output layer"])
     d["sizes"] = d["sizes"] + [4]
     return d
+
+
+# -- chapter 3 ------------------------------------------------------------------------------
+
+
+@diagram("ch3.one_input_neuron")
+def one_input_neuron():
+    """fig3.01: the neuron of the saturation demos: input 1, weight w, bias b, output a = σ(w + b)."""
+    return {"kind": "neuron", "inputs": ["1"], "weights": ["w"], "bias": "b", "activation": "sigmoid",
+            "output": "a = σ(w + b)", "title": "fig3.01: one input, one neuron"}
+
+
+@diagram("ch3.neuron_inputs")
+def neuron_inputs():
+    """fig3.05: a neuron with inputs x1, x2, x3, weights w1, w2, w3 and bias b: a = σ(z), z = Σ w_j x_j + b."""
+    return {"kind": "neuron", "inputs": ["x1", "x2", "x3"], "weights": ["w1", "w2", "w3"], "bias": "b",
+            "activation": "sigmoid", "output": "a = σ(z)", "title": "fig3.05: a neuron with several inputs"}
 
 
 # -- chapter 4 ------------------------------------------------------------------------------
@@ -108,6 +152,20 @@ def two_inputs():
     """fig4.20: a neuron with two inputs x, y, weights w1, w2 and bias b."""
     return {"kind": "neuron", "inputs": ["x", "y"], "weights": ["w1", "w2"], "bias": "b",
             "activation": "sigmoid", "title": "fig4.20: a neuron with two inputs"}
+
+
+@diagram("ch4.tower_n_dim")
+def tower_n_dim():
+    """fig4.34: a tower in 3 dimensions: 6 step neurons s1, t1, ..., s3, t3 (two per input), output
+    weights +h, -h, and the output bias (-m + 1/2)h = -5h/2 for m = 3 inputs."""
+    from ..universality import tower_output_bias
+
+    return {"kind": "sketch", "sizes": [3, 6, 1], "names": ["x1", "x2", "x3"],
+            "edges": [(0, j // 2, j) for j in range(6)] + [(1, j, 0) for j in range(6)],
+            "inside": {(1, j): f"{'st'[j % 2]}{j // 2 + 1}" for j in range(6)},
+            "edge_text": {(1, j, 0): "h" if j % 2 == 0 else "\u2212h" for j in range(6)},
+            "beside": {(2, 0): f"b = {tower_output_bias(1, 3):g}h"},
+            "output_bias": tower_output_bias(1, 3), "title": "fig4.34: a tower over 3 inputs"}
 
 
 # -- chapter 5 ------------------------------------------------------------------------------

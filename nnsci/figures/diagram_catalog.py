@@ -6,9 +6,15 @@ DIAGRAMS = {
     "ch1": [
         ("perceptron", "fig1.03"),
         ("nand_perceptron", "fig1.05"),
+        ("adder_perceptrons", "fig1.07"),
+        ("adder_merged", "fig1.08"),
         ("sigmoid_neuron", "fig1.12"),
         ("digit_network", "fig1.20"),
         ("bitwise_network", "fig1.24"),
+    ],
+    "ch3": [
+        ("one_input_neuron", "fig3.01"),
+        ("neuron_inputs", "fig3.05"),
     ],
     "ch4": [
         ("basic_network", "fig4.02"),
@@ -16,6 +22,7 @@ DIAGRAMS = {
         ("bigger_network", "fig4.04"),
         ("two_hidden_neurons", "fig4.06"),
         ("two_inputs", "fig4.20"),
+        ("tower_n_dim", "fig4.34"),
     ],
     "ch5": [
         ("shallow_network", "fig5.03"),

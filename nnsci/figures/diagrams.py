@@ -56,6 +56,16 @@ def perceptron_output(weights, bias, x):
     return int(np.dot(weights, x) + bias > 0)
 
 
+def circuit_outputs(d, x):
+    """Run a circuit of perceptrons (``d["gates"]`` in order: name -> bias, ``d["edges"]``: (from, to,
+    weight)) on the inputs ``x`` (name -> 0 or 1); returns every node's value."""
+    value = dict(x)
+    for gate, bias in d["gates"].items():
+        ins = [(value[a], w) for a, b, w in d["edges"] if b == gate]
+        value[gate] = perceptron_output([w for _, w in ins], bias, [v for v, _ in ins])
+    return value
+
+
 # -- drawing -----------------------------------------------------------------------------
 
 
@@ -128,14 +138,59 @@ def draw_chain(ax, d):
     ax.set_xlim(-0.5, end + 1.6)
 
 
+def draw_circuit(ax, d):
+    """Perceptrons at fixed places: inputs as names, gates as circles with their bias, weighted edges
+    (a repeated edge is drawn as a second, curved one), and the labelled outputs."""
+    pos = d["at"]
+    pairs = [(a, b) for a, b, _ in d["edges"]]
+    for i, (a, b, w) in enumerate(d["edges"]):
+        rad = 0.0 if pairs.count((a, b)) == 1 else (-0.3 if pairs.index((a, b)) == i else 0.3)
+        ax.annotate("", xy=pos[b], xytext=pos[a], zorder=1, arrowprops={
+            "arrowstyle": "->", "color": "#999999", "shrinkA": 12, "shrinkB": 14,
+            "connectionstyle": f"arc3,rad={rad}"})
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        ax.text(x0 + 0.55 * (x1 - x0) - rad * (y1 - y0) / 2, y0 + 0.55 * (y1 - y0) + rad * (x1 - x0) / 2,
+                str(w), fontsize=7, ha="center", va="center", color="#555555", zorder=3,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
+    for name, (x, y) in pos.items():
+        if name in d["gates"]:
+            ax.add_patch(plt.Circle((x, y), 0.25, fc="white", ec="black", lw=1, zorder=2))
+            ax.text(x + 0.22, y + 0.22, str(d["gates"][name]), fontsize=7, color="#555555", va="bottom")
+        else:
+            ax.text(x, y, name, ha="center", va="center", fontsize=11, style="italic")
+    for gate, text in d["outputs"].items():
+        x, y = pos[gate]
+        ax.annotate("", xy=(x + 1.0, y), xytext=(x + 0.27, y), arrowprops={"arrowstyle": "->"})
+        ax.text(x + 1.1, y, text, ha="left", va="center", fontsize=9)
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 3.0)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+def draw_sketch(ax, d):
+    """A small network with the book's labels: ``draw_network``'s own arguments, and an output label."""
+    draw_network(ax, d["sizes"], **{k: d[k] for k in ("edges", "names", "inside", "beside", "edge_text") if k in d})
+    if d.get("output"):
+        x = 1.6 * (len(d["sizes"]) - 1)
+        ax.annotate("", xy=(x + 0.9, 0), xytext=(x + 0.25, 0), arrowprops={"arrowstyle": "->"})
+        ax.text(x + 1.0, 0, d["output"], ha="left", va="center", fontsize=9)
+        ax.set_xlim(-0.5, x + 2.4)
+
+
+SIZES = {"neuron": (6.4, 3.2), "chain": (8.0, 2.4), "circuit": (7.2, 4.4), "sketch": (6.4, 4.4)}
+DRAW = {"neuron": draw_neuron, "chain": draw_chain, "circuit": draw_circuit, "sketch": draw_sketch}
+
+
 def draw(out, d):
-    """Draw the diagram described by ``d`` (kind network, neuron or chain) into ``out``."""
+    """Draw the diagram described by ``d`` (kind network, neuron, chain, circuit or sketch) into ``out``."""
     if d["kind"] == "network":
         sizes = d["sizes"]
         fig, ax = new_figure(figsize=(1.9 * len(sizes) + 0.6, 4.4))
         draw_layers(ax, sizes, d.get("names") or layer_names(len(sizes)))
     else:
-        fig, ax = new_figure(figsize=(6.4, 3.2) if d["kind"] == "neuron" else (8.0, 2.4))
-        (draw_neuron if d["kind"] == "neuron" else draw_chain)(ax, d)
+        fig, ax = new_figure(figsize=SIZES[d["kind"]])
+        DRAW[d["kind"]](ax, d)
     ax.set_title(d["title"], fontsize=9)
     save(fig, out)
