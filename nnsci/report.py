@@ -91,7 +91,9 @@ SECTIONS = {
     "ch6": {
         INTRODUCTION: ["digits"],
         "Introducing convolutional networks": [
-            "fully_connected", "net_full_layer_0", "net_full_layer_1", "toy_conv", "arithmetic"],
+            "fully_connected", "input_neurons", "receptive_field", "field_first", "field_second",
+            "feature_maps", "net_full_layer_0", "net_full_layer_1", "max_pooling", "conv_pool", "toy_conv",
+            "arithmetic"],
         "Convolutional neural networks in practice": [
             "simple_conv", "tanh", "results", "ensemble", "ensemble_errors", "lambda_sweep", "sweeps"],
     },

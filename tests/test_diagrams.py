@@ -102,3 +102,12 @@ def test_adder_of_nand_perceptrons_adds(name):
 def test_tower_n_dim_bias_is_minus_five_halves_h():
     d = DIAGRAMS["ch4.tower_n_dim"]()
     assert d["sizes"] == [3, 6, 1] and d["output_bias"] == -2.5
+
+
+def test_receptive_fields_are_the_toy_nets_plan():
+    # fig6.13's toy net: 28x28 input, 5x5 fields -> 3 maps of 24x24, 2x2 max-pooling -> 3 maps of 12x12
+    d = DIAGRAMS["ch6.conv_pool"]()
+    assert [(ly["maps"], ly["side"]) for ly in d["layers"]] == [(1, 28), (3, 24), (3, 12)]
+    assert [link["k"] for link in d["links"]] == [5, 2]
+    assert DIAGRAMS["ch6.field_second"]()["links"][0]["at"] == (0, 1)
+    assert [ly["side"] for ly in DIAGRAMS["ch6.max_pooling"]()["layers"]] == [24, 12]

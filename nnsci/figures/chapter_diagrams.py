@@ -202,3 +202,61 @@ def deep_wide_network():
 def fully_connected():
     """fig6.04: a fully connected network, from ch6.base's plan: 28×28 = 784 inputs, 100 sigmoid, 10 softmax."""
     return spec_network("ch6", "ch6.base", "fig6.04: fully connected layers, ch6.base's plan")
+
+
+def toy_fields(title, stages, at=(0, 0), one_map=False):
+    """Layers of fig6.13's toy net (its plan: input, ``conv``olution, ``pool``ing) as squares of neurons,
+    with the plan's k x k field (into the convolution) and pool x pool unit (into the pooling) at ``at``;
+    ``one_map``: only the first feature map."""
+    from ..experiments.ch6 import toy_plan
+
+    ly = toy_plan().layers[0]
+    shapes = {"input": (1, ly.in_shape[1]), "conv": ly.conv_shape[:2], "pool": ly.out_shape[:2]}
+    names = {"input": "input neurons", "conv": "first hidden layer", "pool": "max-pooling layer"}
+    layers = [{"maps": m, "side": s, "label": f"{m}×{s}×{s} {names[st]}" if m > 1 else f"{s}×{s} {names[st]}"}
+              for st in stages for m, s in [(1, shapes[st][1]) if one_map else shapes[st]]]
+    links = [{"k": ly.k, "at": at} if b == "conv" else {"k": ly.pool, "at": at, "per_map": True}
+             for b in stages[1:]]
+    return {"kind": "fields", "layers": layers, "links": links, "title": title}
+
+
+@diagram("ch6.input_neurons")
+def input_neurons():
+    """fig6.05: the input as a 28×28 square of neurons (the toy net's plan)."""
+    return toy_fields("fig6.05: 28×28 input neurons", ["input"])
+
+
+@diagram("ch6.receptive_field")
+def receptive_field():
+    """fig6.06: one 5×5 local receptive field of the input and the hidden neuron it feeds."""
+    return toy_fields("fig6.06: a 5×5 local receptive field", ["input", "conv"], at=(9, 9), one_map=True)
+
+
+@diagram("ch6.field_first")
+def field_first():
+    """fig6.07: the field at the top-left corner feeds the first hidden neuron of the 24×24 layer."""
+    return toy_fields("fig6.07: the top-left field, the first hidden neuron", ["input", "conv"], one_map=True)
+
+
+@diagram("ch6.field_second")
+def field_second():
+    """fig6.08: the field slid one pixel to the right feeds the second hidden neuron."""
+    return toy_fields("fig6.08: slid by one pixel, the second hidden neuron", ["input", "conv"], at=(0, 1), one_map=True)
+
+
+@diagram("ch6.feature_maps")
+def feature_maps():
+    """fig6.09: three feature maps, 28×28 -> 3×24×24 (the toy net's plan)."""
+    return toy_fields("fig6.09: three feature maps", ["input", "conv"])
+
+
+@diagram("ch6.max_pooling")
+def max_pooling():
+    """fig6.11: 2×2 max-pooling, 24×24 hidden neurons -> 12×12 (the toy net's plan, one map)."""
+    return toy_fields("fig6.11: 2×2 max-pooling", ["conv", "pool"], one_map=True)
+
+
+@diagram("ch6.conv_pool")
+def conv_pool():
+    """fig6.12: convolution then max-pooling, 28×28 -> 3×24×24 -> 3×12×12 (the toy net's plan)."""
+    return toy_fields("fig6.12: convolution, then max-pooling", ["input", "conv", "pool"])

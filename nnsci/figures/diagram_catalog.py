@@ -32,6 +32,13 @@ DIAGRAMS = {
     ],
     "ch6": [
         ("fully_connected", "fig6.04"),
+        ("input_neurons", "fig6.05"),
+        ("receptive_field", "fig6.06"),
+        ("field_first", "fig6.07"),
+        ("field_second", "fig6.08"),
+        ("feature_maps", "fig6.09"),
+        ("max_pooling", "fig6.11"),
+        ("conv_pool", "fig6.12"),
     ],
 }
 

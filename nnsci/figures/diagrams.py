@@ -179,12 +179,62 @@ def draw_sketch(ax, d):
         ax.set_xlim(-0.5, x + 2.4)
 
 
-SIZES = {"neuron": (6.4, 3.2), "chain": (8.0, 2.4), "circuit": (7.2, 4.4), "sketch": (6.4, 4.4)}
-DRAW = {"neuron": draw_neuron, "chain": draw_chain, "circuit": draw_circuit, "sketch": draw_sketch}
+CELL, MAP_SHIFT, LAYER_GAP = 0.1, 0.35, 1.2
+
+
+def _grid(ax, x, y, side, fill="white"):
+    """A square of side x side neurons, its top-left corner at (x, y), as a grid of cells."""
+    from matplotlib.patches import Rectangle
+
+    w = side * CELL
+    ax.add_patch(Rectangle((x, y - w), w, w, fc=fill, ec="black", lw=0.8, zorder=2))
+    for i in range(1, side):
+        ax.plot([x + i * CELL] * 2, [y - w, y], color="#CCCCCC", lw=0.25, zorder=2)
+        ax.plot([x, x + w], [y - i * CELL] * 2, color="#CCCCCC", lw=0.25, zorder=2)
+
+
+def _square(ax, x, y, row, col, k):
+    from matplotlib.patches import Rectangle
+
+    corner = (x + col * CELL, y - (row + k) * CELL)
+    ax.add_patch(Rectangle(corner, k * CELL, k * CELL, fc="#9DC3E6", ec=BLUE, lw=1, zorder=3))
+    return corner[0] + k * CELL, corner[1], corner[1] + k * CELL
+
+
+def draw_fields(ax, d):
+    """Squares of neurons, layer by layer (a layer of m maps drawn as m stacked squares); each link
+    marks a k x k field of the layer on its left and the one neuron of each next map it feeds (every
+    map of a convolution; a pooling unit feeds the same map only)."""
+    xs, x = [], 0.0
+    for ly in d["layers"]:
+        xs.append(x)
+        x += ly["side"] * CELL + (ly["maps"] - 1) * MAP_SHIFT + LAYER_GAP
+    for ly, x0 in zip(d["layers"], xs):
+        for m in reversed(range(ly["maps"])):
+            _grid(ax, x0 + m * MAP_SHIFT, -m * MAP_SHIFT, ly["side"])
+        ax.text(x0 + ly["side"] * CELL / 2, -ly["side"] * CELL - (ly["maps"] - 1) * MAP_SHIFT - 0.3,
+                ly["label"], ha="center", va="top", fontsize=8)
+    for l, link in enumerate(d["links"]):
+        row, col = link["at"]
+        for m in range(d["layers"][l + 1]["maps"]):
+            src = m if link.get("per_map") else 0
+            right, low, high = _square(ax, xs[l] + src * MAP_SHIFT, -src * MAP_SHIFT, row, col, link["k"])
+            x1, y1 = xs[l + 1] + m * MAP_SHIFT, -m * MAP_SHIFT
+            tx, ty, _ = _square(ax, x1, y1, row, col, 1)
+            for y in (low, high):
+                ax.plot([right, tx - CELL], [y, ty + CELL / 2], color=BLUE, lw=0.6, zorder=4)
+    ax.set_xlim(-0.3, x - LAYER_GAP + 0.3)
+    ax.set_ylim(-max(ly["side"] * CELL + (ly["maps"] - 1) * MAP_SHIFT for ly in d["layers"]) - 1.0, 0.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+SIZES = {"neuron": (6.4, 3.2), "chain": (8.0, 2.4), "circuit": (7.2, 4.4), "sketch": (6.4, 4.4), "fields": (8.0, 4.4)}
+DRAW = {"neuron": draw_neuron, "chain": draw_chain, "circuit": draw_circuit, "sketch": draw_sketch, "fields": draw_fields}
 
 
 def draw(out, d):
-    """Draw the diagram described by ``d`` (kind network, neuron, chain, circuit or sketch) into ``out``."""
+    """Draw the diagram described by ``d`` (kind network, neuron, chain, circuit, sketch or fields) into ``out``."""
     if d["kind"] == "network":
         sizes = d["sizes"]
         fig, ax = new_figure(figsize=(1.9 * len(sizes) + 0.6, 4.4))
