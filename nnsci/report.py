@@ -52,7 +52,10 @@ SECTIONS = {
         "Implementing our network to classify digits": [
             "networks", "baselines", "mnist_2_and_1", "mnist_really_bad_images", "accuracy_*"],
     },
-    "ch2": {"In what sense is backpropagation a fast algorithm?": ["backprop_cost"]},
+    "ch2": {
+        "Warm up: a fast matrix-based approach to computing the output from a neural network": [
+            "weight_notation", "bias_notation"],
+        "In what sense is backpropagation a fast algorithm?": ["backprop_cost"]},
     "ch3": {
         "The cross-entropy cost function": ["one_input_neuron", "saturation*", "neuron_inputs", "demos"],
         "Overfitting and regularization": [

@@ -111,3 +111,11 @@ def test_receptive_fields_are_the_toy_nets_plan():
     assert [link["k"] for link in d["links"]] == [5, 2]
     assert DIAGRAMS["ch6.field_second"]()["links"][0]["at"] == (0, 1)
     assert [ly["side"] for ly in DIAGRAMS["ch6.max_pooling"]()["layers"]] == [24, 12]
+
+
+def test_notation_marks_name_existing_neurons():
+    # w^3_24: from neuron 4 of layer 2 to neuron 2 of layer 3 (0-based (1, 3) -> (2, 1))
+    d = DIAGRAMS["ch2.weight_notation"]()
+    (l, j, k), = d["edge_marks"]
+    assert (l, j, k) == (1, 3, 1) and j < d["sizes"][l] and k < d["sizes"][l + 1]
+    assert set(DIAGRAMS["ch2.bias_notation"]()["neuron_marks"]) == {(1, 2), (2, 0)}

@@ -103,6 +103,27 @@ def bitwise_network():
     return d
 
 
+# -- chapter 2 ------------------------------------------------------------------------------
+
+NOTATION_NET = [3, 4, 2]  # a small net with the neurons the notation names (the 4th of layer 2)
+
+
+@diagram("ch2.weight_notation")
+def weight_notation():
+    """fig2.01: the notation w^l_jk: w^3_24 is the weight from the 4th neuron of layer 2 to the 2nd
+    neuron of layer 3 (on a [3, 4, 2] network)."""
+    d = small_network(NOTATION_NET, "fig2.01: w³₂₄, from the 4th neuron of layer 2 to the 2nd of layer 3")
+    return d | {"names": ["layer 1", "layer 2", "layer 3"], "edge_marks": {(1, 3, 1): "w³₂₄"}}
+
+
+@diagram("ch2.bias_notation")
+def bias_notation():
+    """fig2.02: the notation b^l_j and a^l_j: b^2_3, the bias of the 3rd neuron of layer 2, and a^3_1,
+    the activation of the 1st neuron of layer 3 (on a [3, 4, 2] network)."""
+    d = small_network(NOTATION_NET, "fig2.02: b²₃ and a³₁")
+    return d | {"names": ["layer 1", "layer 2", "layer 3"], "neuron_marks": {(1, 2): "b²₃", (2, 0): "a³₁"}}
+
+
 # -- chapter 3 ------------------------------------------------------------------------------
 
 

@@ -12,6 +12,10 @@ DIAGRAMS = {
         ("digit_network", "fig1.20"),
         ("bitwise_network", "fig1.24"),
     ],
+    "ch2": [
+        ("weight_notation", "fig2.01"),
+        ("bias_notation", "fig2.02"),
+    ],
     "ch3": [
         ("one_input_neuron", "fig3.01"),
         ("neuron_inputs", "fig3.05"),

@@ -73,8 +73,11 @@ def _shown(n):
     return n if n <= MAX_SHOWN else MAX_SHOWN
 
 
-def draw_layers(ax, sizes, names):
-    """Columns of neurons, fully connected; a layer over MAX_SHOWN neurons ends in a "⋮"."""
+def draw_layers(ax, sizes, names, edge_marks=None, neuron_marks=None):
+    """Columns of neurons, fully connected; a layer over MAX_SHOWN neurons ends in a "⋮".
+    ``edge_marks[(l, j, k)]`` labels the edge from neuron j of layer l to neuron k of layer l + 1 (drawn
+    bold), ``neuron_marks[(l, j)]`` neuron j of layer l (0-based)."""
+    edge_marks, neuron_marks = edge_marks or {}, neuron_marks or {}
     pos = {}
     for l, n in enumerate(sizes):
         k = _shown(n)
@@ -85,6 +88,14 @@ def draw_layers(ax, sizes, names):
             for k in range(_shown(sizes[l + 1])):
                 (x0, y0), (x1, y1) = pos[l, j], pos[l + 1, k]
                 ax.plot([x0, x1], [y0, y1], color="#BBBBBB", lw=0.5, zorder=1)
+    for (l, j, k), text in edge_marks.items():
+        (x0, y0), (x1, y1) = pos[l, j], pos[l + 1, k]
+        ax.plot([x0, x1], [y0, y1], color=BLUE, lw=2, zorder=1)
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.35, text, ha="center", fontsize=11, color=BLUE)
+    for (l, j), text in neuron_marks.items():
+        x, y = pos[l, j]
+        ax.text(x + 0.4, y, text, ha="left", va="center", fontsize=11, color=BLUE, zorder=4,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
     top = (MAX_SHOWN - 1) / 2
     for l, n in enumerate(sizes):
         k = _shown(n)
@@ -238,7 +249,8 @@ def draw(out, d):
     if d["kind"] == "network":
         sizes = d["sizes"]
         fig, ax = new_figure(figsize=(1.9 * len(sizes) + 0.6, 4.4))
-        draw_layers(ax, sizes, d.get("names") or layer_names(len(sizes)))
+        draw_layers(ax, sizes, d.get("names") or layer_names(len(sizes)), d.get("edge_marks"),
+                    d.get("neuron_marks"))
     else:
         fig, ax = new_figure(figsize=SIZES[d["kind"]])
         DRAW[d["kind"]](ax, d)
