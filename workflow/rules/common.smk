@@ -73,7 +73,7 @@ def run_data(wildcards):
 
 def captions(group):
     """The directory of the report's captions of a chapter (``ch3``), of the check or of the run
-    times (rule report_captions): each chapter's target names its own, so a one-chapter build
+    times, which report.smk writes. Each chapter's target names its own, so a one-chapter build
     gives a one-chapter report."""
     return f"{nnsci.report.CAPTION_DIR}/{group}"
 
