@@ -27,9 +27,10 @@ from importlib.metadata import requires
 from pathlib import Path
 
 import pytest
-from conftest import run_snakemake
+from conftest import REPO, run_snakemake
 
 from nnsci import captions, report
+from nnsci.errors import NnsciError
 
 
 
@@ -47,6 +48,24 @@ def test_every_figure_and_table_has_a_description_a_chapter_and_a_section():
     assert report.book_figure("results/ch3/figures/overfitting1.png") == "Figure 3.8"
     assert report.book_figure("results/ch4/figures/basic_manipulation.png") == "Figure 4.7"
     assert report.book_figure("results/ch1/figures/accuracy_net30.png") == ""
+
+
+def test_captions_are_written_one_group_at_a_time(tmp_path):
+    assert report.caption_group("results/ch3/figures/overfitting1.png") == "ch3"
+    assert report.caption_group("results/ch2/tables/backprop_cost.md") == "ch2"
+    assert report.caption_group("results/check/report.md") == "check"
+    assert report.caption_group("results/benchmarks/jobs.md") == "benchmarks"
+    with pytest.raises(NnsciError, match="unknown caption group 'ch9'"):
+        captions.write_captions("ch9", results=tmp_path)
+
+
+def test_results_readme_names_every_directory_the_rules_write():
+    rules = "".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    written = {re.sub(r"^ch\d$", "chN", d) for d in re.findall(r"results/([a-z0-9]+)/", rules)}
+    assert {"chN", "runs", "svm", "check", "benchmarks"} <= written, written
+    readme = (REPO / "results" / "README.md").read_text()
+    for d in sorted(written) + [report.CAPTION_DIR.split("/")[1]]:
+        assert f"`{d}/" in readme, d
 
 
 def page_data(page: str, name: str):
