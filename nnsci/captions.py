@@ -129,10 +129,10 @@ def file_caption(path, results, checks) -> str:
     return out
 
 
-def run_info(results) -> dict:
-    """``{run: what it is and its seed (HTML)}`` of every run directory of the build."""
+def run_info(results, chapter) -> dict:
+    """``{run: what it is and its seed (HTML)}`` of every run directory of the chapter (``ch3.*``)."""
     info = {}
-    for prov in sorted(Path(results, "runs").glob("*/provenance.json")):
+    for prov in sorted(Path(results, "runs").glob(f"{chapter}.*/provenance.json")):
         p = json.loads(prov.read_text(encoding="utf-8"))
         seed = p.get("seed") or {}
         key = seed.get("spawn_key")
@@ -189,14 +189,15 @@ def report_files(results="results") -> list[str]:
     return found
 
 
-def chapter_checks(results, chapter, scale) -> dict:
+def book_checks(results, scale) -> dict:
     """``{number id: row}``: the check's comparison with the book (``nnsci check``'s rows) of the
-    numbers the chapter's tables compute, so that a chapter's captions need no whole-book check."""
+    numbers the build's tables have computed so far, so that a chapter's captions need no
+    whole-book check. (A number one chapter's table computes for another, such as chapter 1's
+    ``ch3.ce100.error_rate_before``, shows in the other's captions once that table is built.)"""
     from .check import book_rows
     from .reference import read_metrics
 
-    ours = {k: v for k, v in read_metrics(scale, results).items() if Path(v["file"]).parent.parent.name == chapter}
-    return {r["id"]: r for r in book_rows(scale, ours)}
+    return {r["id"]: r for r in book_rows(scale, read_metrics(scale, results))}
 
 
 def write_captions(group, results="results", out_dir=None, scale=None) -> list[Path]:
@@ -205,7 +206,7 @@ def write_captions(group, results="results", out_dir=None, scale=None) -> list[P
 
     - ``figures/<file>.html`` (tables likewise; the check's and the run times' at the top): one per
       report file of the group;
-    - for a chapter, ``runs/<run>.html``: the seed and spec of each run of the build;
+    - for a chapter, ``runs/<run>.html``: the seed and spec of each of its runs (``<chapter>.*``);
     - and ``experiments/<experiment>.html``: the book's numbers of each experiment beside ours (keyed
       as ``split_run_id`` keys a run: workflow/report/caption.rst finds them from the job's inputs).
 
@@ -217,7 +218,7 @@ def write_captions(group, results="results", out_dir=None, scale=None) -> list[P
     if group not in CAPTION_GROUPS:
         raise NnsciError(f"unknown caption group {group!r}; choose one of {', '.join(CAPTION_GROUPS)}")
     out_dir = Path(out_dir or Path(CAPTION_DIR) / group)
-    checks = chapter_checks(results, group, scale or load_config()["scale"]) if group in CHAPTERS else {}
+    checks = book_checks(results, scale or load_config()["scale"]) if group in CHAPTERS else {}
     written = []
 
     def put(rel, text):
@@ -231,7 +232,7 @@ def write_captions(group, results="results", out_dir=None, scale=None) -> list[P
             put(Path(path).relative_to(f"results/{group}").as_posix() + ".html", file_caption(path, results, checks))
     if group not in CHAPTERS:
         return written
-    runs = run_info(results)
+    runs = run_info(results, group)
     numbers = experiment_numbers(checks)
     for run, info in runs.items():
         put(f"runs/{run}.html", f"<p style='margin:0'>&bull; <code>{_h(run)}</code>: {info}</p>")
