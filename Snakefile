@@ -37,6 +37,13 @@ include: "workflow/rules/report.smk"
 report: "workflow/report/workflow.rst"
 
 
+# The plan before the work, on the console before the DAG is built (also for `snakemake -n`: onstart
+# handlers do not run in a dry run). Only in the main process: a job that Snakemake runs remotely
+# (the SLURM executor) or in a subprocess parses this file again and prints nothing.
+if workflow.is_main_process:
+    nnsci.plan.print_plan(SCALE_SPEC)
+
+
 rule all:
     default_target: True
     input:

@@ -1,7 +1,7 @@
 """Chapter 6's networks: nnsci's CPU engine against PyTorch and a plain numpy network, side by side,
 and the dense engine against an earlier commit's, in one run.
 
-    python bench/bench_convnet.py [--examples 2000] [--torch-python /work/bench-venv/bin/python] \
+    python bench/bench_convnet.py [--examples 2000] [--torch-python .venv-torch/bin/python] \
         [--baseline /tmp/nnsci-2156fab] [--out bench/out/convnet.json]
 
 Networks (mini-batch 10, float32, 28x28 inputs, network3's layers):
@@ -293,7 +293,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--examples", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--torch-python", default="/work/bench-venv/bin/python")
+    ap.add_argument("--torch-python", default=None,
+                    help="python of an environment with torch (PyTorch is left out without it)")
     ap.add_argument("--baseline", default=None, help="a checkout of the commit to compare the dense engine with")
     ap.add_argument("--nets", default="conv1,conv2,final")
     ap.add_argument("--out", default="bench/out/convnet.json")

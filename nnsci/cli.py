@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 
+from .cpu_target import require_valid
 from .errors import NnsciError
 
 log = logging.getLogger("nnsci")
@@ -128,6 +129,22 @@ def cmd_reference(a):
               + ("" if a.store else " [dry run: pass --store to write]"))
 
 
+def cmd_plan(a):
+    import yaml
+
+    from .config import load_config
+    from .plan import plan_text
+
+    # `--config k=v ... ch6`: as Snakemake's --config, which takes every KEY=VALUE that follows it
+    items = [c for c in a.config if "=" in c]
+    chapters = list(a.chapters) + [c for c in a.config if "=" not in c]
+    overrides = {k: yaml.safe_load(v) for k, v in _kv(items).items()}
+    if a.scale:
+        overrides["scale"] = a.scale
+    cfg = load_config(overrides)
+    print(plan_text(cfg["scale"], chapters or None))
+
+
 def build_parser():
     ap = argparse.ArgumentParser(prog="nnsci", description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -181,6 +198,12 @@ def build_parser():
     _add_run_options(p)
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser("plan", help="the networks a build trains per chapter and the estimated CPU time")
+    p.add_argument("chapters", nargs="*", help="chapters (ch1, ch3, ...; default: all)")
+    p.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="config keys, as Snakemake's")
+    p.add_argument("--scale", default=None, help="full, quick or ci (default: config)")
+    p.set_defaults(func=cmd_plan)
+
     p = sub.add_parser("check", help="compare results with the stored reference metrics")
     p.add_argument("--scale", default=None)
     p.add_argument("--out", required=True, help="report (.md)")
@@ -216,6 +239,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
+        require_valid()   # NNSCI_CPU_TARGET
         args.func(args)
     except NnsciError as e:
         print(f"nnsci {args.verb}: error: {e}", file=sys.stderr)

@@ -73,12 +73,22 @@ def decide(choice: str, machine: str, features: set) -> tuple[bool, str]:
 
 
 def pin():
-    """Set numba's compile target to x86-64-v3 where the machine can run it; warn once where not."""
+    """Set numba's compile target to x86-64-v3 where the machine can run it; warn once where not.
+
+    It runs when nnsci is imported, so it raises nothing: a bad ``NNSCI_CPU_TARGET`` is kept for
+    :func:`require_valid`, which every entry point calls (the ``nnsci`` command, the Snakefile,
+    the engine's backends) to report it in one line."""
     if _state:
         return
+    from .errors import NnsciError
+
     choice = os.environ.get(ENV, "pinned").strip().lower() or "pinned"
     name, features = host_cpu()
-    pinned, why = decide(choice, platform.machine(), features)
+    try:
+        pinned, why = decide(choice, platform.machine(), features)
+    except NnsciError as e:   # numba keeps its own defaults; nothing compiles before require_valid
+        _state.update(pinned=False, why=str(e), host_cpu=name, error=str(e))
+        return
     _state.update(pinned=pinned, why=why, host_cpu=name)
     if pinned:
         os.environ["NUMBA_CPU_NAME"] = PINNED_CPU
@@ -97,9 +107,29 @@ def pin():
         numba.core.config.reload_config()
 
 
+def require_valid():
+    """A one-line NnsciError when ``NNSCI_CPU_TARGET`` names no target."""
+    pin()
+    if "error" in _state:
+        from .errors import NnsciError
+
+        raise NnsciError(_state["error"])
+
+
+def exit_if_invalid():
+    """For the Snakefile: a bad ``NNSCI_CPU_TARGET`` ends the run with one line on stderr, as the
+    ``nnsci`` command reports it, before any rule runs."""
+    from .errors import NnsciError
+
+    try:
+        require_valid()
+    except NnsciError as e:
+        sys.exit(f"nnsci: error: {e}")
+
+
 def is_pinned() -> bool:
     """True when this process compiles its kernels for the pinned x86-64-v3 target."""
-    pin()
+    require_valid()
     return _state["pinned"]
 
 

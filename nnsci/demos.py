@@ -66,7 +66,7 @@ CROSS_ENTROPY_EXACT = Cost("cross-entropy (exact gradient)", lambda a: -np.log(1
 
 @dataclass(frozen=True)
 class Demo:
-    """One of the book's four saturation widgets (catalog section 3)."""
+    """One of the book's four saturation widgets (docs/fidelity.md, "Chapter 3's saturation widgets")."""
 
     name: str
     cost: Cost

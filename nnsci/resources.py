@@ -12,13 +12,17 @@ from .config import SCALES, read_yaml
 from .errors import NnsciError
 
 RESOURCES = paths.CONFIG_DIR / "resources.yaml"
+THROUGHPUT = "throughput"
+NETWORK_KINDS = ("dense", "conv")   # nnsci.plan.network_kind
 
 
 def load_resources(path=RESOURCES) -> dict:
-    """``{kind: {"mem_mb": int, "runtime": {scale: minutes}, "gpu": bool}}``, checked."""
+    """``{kind: {"mem_mb": int, "runtime": {scale: minutes}, "gpu": bool}}``, checked (the file's
+    ``throughput`` table is :func:`load_throughput`'s)."""
     table = read_yaml(path)
     if not isinstance(table, dict) or not table:
         raise NnsciError(f"{path}: expected a mapping of job kinds to resources")
+    table.pop(THROUGHPUT, None)
     for kind, spec in table.items():
         where = f"{path}: {kind}"
         if not isinstance(spec, dict) or set(spec) - {"mem_mb", "runtime", "gpu"}:
@@ -48,3 +52,21 @@ def job_resources(kind: str, scale: str, engine: str = "cpu", table: dict | None
     if spec.get("gpu", False):
         out["gpu"] = int(engine == "cuda")
     return out
+
+
+def load_throughput(path=RESOURCES) -> dict:
+    """``{"examples_per_second": {network kind: rate}, "evaluation_share": float}``: the measured
+    training throughputs the plan estimates CPU hours from, checked."""
+    table = (read_yaml(path) or {}).get(THROUGHPUT)
+    where = f"{path}: {THROUGHPUT}"
+    if not isinstance(table, dict) or set(table) != {"examples_per_second", "evaluation_share"}:
+        raise NnsciError(f"{where}: expected the keys examples_per_second and evaluation_share")
+    rates = table["examples_per_second"]
+    if not isinstance(rates, dict) or set(rates) != set(NETWORK_KINDS):
+        raise NnsciError(f"{where}: examples_per_second must give a rate for each of {', '.join(NETWORK_KINDS)}")
+    if not all(isinstance(r, (int, float)) and r > 0 for r in rates.values()):
+        raise NnsciError(f"{where}: examples_per_second must be positive numbers")
+    share = table["evaluation_share"]
+    if not isinstance(share, (int, float)) or share < 0:
+        raise NnsciError(f"{where}: evaluation_share must be a number >= 0")
+    return table

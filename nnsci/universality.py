@@ -2,7 +2,8 @@
 
 Every curve and surface of the chapter is one of these small functions; the
 figures (nnsci/figures/ch4.py) only draw them. The parameters are those of the
-book's interactive figures (``js/chap4.js``, see book_catalog_ch4-6.md §2.2).
+book's interactive figures (``js/chap4.js``, see
+docs/fidelity.md, "Chapter 4's interactive figures").
 
 The idea, in the book's order: a sigmoid neuron with a large weight is almost a
 step at ``s = -b/w``; two steps with output weights ``h`` and ``-h`` make a bump
@@ -101,7 +102,7 @@ def goal(x):
 
     The translation (and the English restatement) print 0.3 sin(15x); every
     figure of the book draws 0.3x sin(15x), without which f dips below 0 and
-    σ^{-1}∘f is undefined (catalog §7, D1)."""
+    σ^{-1}∘f is undefined (docs/fidelity.md, "Chapter 4's interactive figures")."""
     x = np.asarray(x, dtype=float)
     return 0.2 + 0.4 * x**2 + 0.3 * x * np.sin(15.0 * x) + 0.05 * np.cos(50.0 * x)
 

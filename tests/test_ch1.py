@@ -13,7 +13,7 @@ import pytest
 from nnsci import baselines
 from nnsci.figures import ch1 as figs
 
-# The labels of figure 1.2 as the Japanese edition typed them out (catalog 2.1, row 1.2).
+# The labels of figure 1.2 as the Japanese edition typed them out (docs/fidelity.md, "Sources").
 BOOK_GRID_LABELS = """0 4 1 9 2 1 3 1 4 3 / 5 3 6 1 7 2 8 6 9 4 / 0 9 1 1 2 4 3 2 7 3 / 8 6 9 0 5 6 0 7 6 1 /
 8 7 9 3 9 8 5 9 3 3 / 0 7 4 9 8 0 9 4 1 4 / 4 6 0 4 5 6 1 0 0 1 / 7 1 6 3 0 2 1 1 7 9 /
 0 2 6 7 8 3 9 0 4 6 / 7 4 6 8 0 7 8 3 1 5"""
@@ -226,7 +226,7 @@ def test_baselines_table(mnist_npz, tmp_path):
     assert md.with_suffix(".csv").exists()
 
 
-#### The chapter's arithmetic (book_catalog_ch1-3.md 1.1, "Analytic or toy numbers") and E1.1
+#### The chapter's arithmetic (docs/fidelity.md, "Chapter 1's and chapter 2's arithmetic") and E1.1
 def test_analytic_numbers_are_the_books():
     from nnsci.experiments import ch1_analytic as a
 

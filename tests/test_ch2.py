@@ -1,6 +1,7 @@
 """Chapter 2's other numbers: the worked examples, backprop's multiply-adds and P2.1's matrix form.
 
-Expected values come from the book (book_catalog_ch1-3.md 1.2) or from counting by hand."""
+Expected values come from the book (docs/fidelity.md, "Chapter 1's and chapter 2's arithmetic") or
+from counting by hand."""
 
 from __future__ import annotations
 

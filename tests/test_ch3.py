@@ -1,7 +1,7 @@
 """Chapter 3's trained results: the replica's seeding, more_data's schedule, P3.7's fit, the table.
 
-Expected values come from the book's stored data (book_catalog_ch1-3.md section 6: overfitting.json's
-first test and training counts), from more_data.py's code (nielsen_code_notes.md 1.2), or from
+Expected values come from the book's stored data (overfitting.json's first test and training counts,
+config/reference/book_series.yaml), from more_data.py's code (docs/fidelity.md, "Chapter 3's figures"), or from
 synthetic data with known parameters."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pytest
 
 from nnsci.config import load_experiments
 from nnsci.experiments import ch3, ch3_runs, ch3_stats
-from nnsci.experiments.spec import scaled, validate
 
 
 #### The replica: overfitting.py's seeding and init-block order
@@ -21,13 +20,12 @@ def test_overfitting_replica_first_epochs_match_the_book(mnist_npz, tmp_path):
     """[784,30,10] CE, constructor draw then large_weight_initializer, training_data[:1000], eta 0.5,
     test data: overfitting.json's first three test counts 5887, 6505, 6970 and training 690, 749, 812."""
     from nnsci.engine import NielsenStreams
-    from nnsci.experiments.spec import BOOK_SEED
+    from nnsci.experiments.spec import BOOK_SEED, RunSpec
     from nnsci.experiments.train import DataStore, train_one
 
-    spec = scaled(validate(load_experiments("ch3")["ch3.overfit1000"], "ch3.overfit1000"),
-                  {"epochs_max": 3})
-    assert spec["epochs"] == 3 and spec["eval"] == {"set": "test"}
-    m = train_one("ch3.overfit1000", spec, NielsenStreams(BOOK_SEED), DataStore({"mnist": str(mnist_npz)}),
+    run = RunSpec.build(load_experiments("ch3")["ch3.overfit1000"], "ch3.overfit1000").scaled({"epochs_max": 3})
+    assert run.spec["epochs"] == 3 and run.spec["eval"] == {"set": "test"}
+    m = train_one(run, NielsenStreams(BOOK_SEED), DataStore({"mnist": str(mnist_npz)}),
                   "cpu", tmp_path, {"rng": "nielsen"})
     assert m["evaluation_accuracy"] == [5887, 6505, 6970]
     assert m["training_accuracy"] == [690, 749, 812]
@@ -55,7 +53,7 @@ def test_replica_seedings_follow_the_scripts():
 #### more_data.py's schedule
 def test_more_data_schedule_is_the_scripts():
     """num_epochs = 1500000/size and lambda = size*0.0001 (more_data.py), for the nine sizes."""
-    epochs = [15000, 7500, 3000, 1500, 750, 300, 150, 75, 30]   # the catalog's list
+    epochs = [15000, 7500, 3000, 1500, 750, 300, 150, 75, 30]   # 1,500,000 / size
     assert [ch3_runs.more_data_epochs_and_lambda(s)[0] for s in ch3_runs.MORE_DATA_SIZES] == epochs
     assert ch3_runs.more_data_epochs_and_lambda(50000)[1] == pytest.approx(5.0)
     specs = load_experiments("ch3")

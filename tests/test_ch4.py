@@ -1,6 +1,6 @@
-"""Chapter 4: the numbers behind every figure, against the book's catalog and hand arithmetic.
+"""Chapter 4: the numbers behind every figure, against the book's parameters and hand arithmetic.
 
-Expected values come from book_catalog_ch4-6.md §2 (the book's js/chap4.js parameters)
+Expected values come from the book's js/chap4.js parameters (docs/fidelity.md, "Chapter 4's interactive figures")
 or from mathematics done here by hand; pixels are not compared, only rebuilt bytes."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_goal_hand_values():
 def test_goal_range_on_the_widget_grid():
     g = U.goal(U.challenge_grid())
     assert len(g) == 100
-    assert g.min() == pytest.approx(0.0967, abs=5e-5)  # catalog §2.2
+    assert g.min() == pytest.approx(0.0967, abs=5e-5)  # f's minimum on the 100 points
     assert g.max() == pytest.approx(0.8528, abs=5e-5)
 
 
@@ -127,7 +127,7 @@ def test_challenge_score_matches_the_widget():
 
 def test_best_five_bumps():
     h = U.best_bump_heights(5)
-    # catalog §2.2: per-bin medians and the best average deviation ≈ 0.372
+    # per-bin medians and the best average deviation ≈ 0.372
     assert np.allclose(h, [-1.243, -1.423, -0.341, -0.983, 1.143], atol=5e-4)
     dev = U.average_deviation(h)
     assert dev == pytest.approx(0.372, abs=5e-4)
@@ -209,7 +209,7 @@ def test_catalog_is_the_registry():
     # ch4.learning (universality shown by learning) is beyond the book, not a catalog slot.
     registered = {k for k in FIGURES if k.startswith("ch4.") and k != "ch4.learning"}
     assert registered == {f"ch4.{n}" for n in ch4_catalog.figure_names()}
-    assert len(registered) == 32  # catalog §2.3: 32 unique computed figures
+    assert len(registered) == 32  # 32 unique computed figures in the chapter
     ids = " ".join(c for _, _, c in ch4_catalog.CATALOG).split()
     assert len(ids) == len(set(ids)) == 36  # 36 computed slots, 4 of them repeats
     assert sum(ext == "gif" for _, ext, _ in ch4_catalog.CATALOG) == 3
@@ -271,7 +271,7 @@ def test_numbers_table():
 
 
 def test_numbers_the_build_used_to_miss_are_the_books():
-    """ch4.f_without_x.min and the per-bin means of the challenge (book.yaml, from the catalog's
+    """ch4.f_without_x.min and the per-bin means of the challenge (book.yaml, derived
     arithmetic), the caveat (3 hidden neurons worse than 5) and the fix-up's "roughly 2x"."""
     from nnsci.reference import load_book
 

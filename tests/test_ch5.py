@@ -71,7 +71,7 @@ def test_initial_network_is_network2s_default_initialiser():
 
 
 def test_speed_ratio_of_the_books_stored_norms():
-    # catalog 3.2(c): the book's own 4-layer curves, epochs 0 and 499; last/first = 96 and 113
+    # the book's own 4-layer curves (fig/norms_during_training_4_layers.json), epochs 0 and 499; last/first = 96 and 113
     curves = np.array([[0.00298, 0.0171, 0.0695, 0.285], [8.2e-6, 2.6e-5, 1.8e-4, 9.2e-4]])
     np.testing.assert_allclose(ch5.speed_ratio(curves), [0.285 / 0.00298, 9.2e-4 / 8.2e-6])
     assert round(ch5.speed_ratio(curves)[0]) == 96 and round(ch5.speed_ratio(curves)[1]) == 112

@@ -1,6 +1,6 @@
 """Chapter 6: the vote and its tie rule, the seed and epoch selection, the arithmetic of section 4.5,
 the scale's caps, and the strict check's chapter 6 numbers. Expected values come from the book
-(book.yaml, catalog section 4), Python's Counter semantics or hand-made metrics."""
+(book.yaml), Python's Counter semantics or hand-made metrics."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nnsci.config import Scale, load_config, load_scale
+from nnsci.engine.trainer import History, best_validation
 from nnsci.errors import NnsciError
 from nnsci.experiments import ch6 as X
 from nnsci.reference import load_book
@@ -57,17 +58,27 @@ def test_pairs_in_book_counts_each_book_pair_once():
 # -- selection: hand-made metrics ----------------------------------------------------------------
 
 
+def best(val, test=None):
+    """The trainer's network3 bookkeeping over a run's epochs: (epoch, validation, test) at best."""
+    hist = History()
+    for e, v in enumerate(val):
+        best_validation(hist, e, v, None if test is None else test[e])
+    return hist.best_epoch, hist.best_evaluation_accuracy, hist.test_accuracy_at_best
+
+
 def run(val, test, n=100):
-    return {"run": "x", "evaluation_accuracy": val, "test_accuracy": test, "n_evaluation": n, "n_test": n}
+    """Hand-made metrics as train.py writes them: the per-epoch counts and the trainer's statistic."""
+    e, v, t = best(val, test)
+    return {"run": "x", "evaluation_accuracy": val, "test_accuracy": test, "n_evaluation": n, "n_test": n,
+            "best_epoch": e, "best_evaluation_accuracy": v, "test_accuracy_at_best": t}
 
 
-def test_best_validation_epoch_is_the_last_epoch_reaching_the_best_so_far():
-    assert X.best_validation_epoch([90, 95, 93, 95, 94]) == 3   # a tie with the best: the later one
-    assert X.best_validation_epoch([90, 95, 96, 95]) == 2
-    assert X.best_validation_epoch([97, 90, 91]) == 0
-    assert X.best_validation_epoch([50]) == 0
-    with pytest.raises(NnsciError):
-        X.best_validation_epoch([])
+def test_the_best_validation_epoch_is_the_last_epoch_reaching_the_best_so_far():
+    assert best([90, 95, 93, 95, 94])[0] == 3   # a tie with the best: the later one
+    assert best([90, 95, 96, 95])[0] == 2
+    assert best([97, 90, 91])[0] == 0
+    assert best([50])[0] == 0
+    assert best([90, 95, 93, 95, 94], [1, 2, 3, 4, 5]) == (3, 95, 4)
 
 
 def test_book_statistic_takes_the_best_validation_seed_among_the_first_three():

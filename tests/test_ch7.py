@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from nnsci.config import Scale, expand_matrix, load_experiments
+from nnsci.engine.trainer import History, best_validation
 from nnsci.errors import NnsciError
 from nnsci.experiments import ch7 as X
 from nnsci.experiments import grid_experiments, n_seeds, run_ids, training_families
@@ -31,8 +32,13 @@ def test_choose_rate_tie_goes_to_the_smaller_rate():
 
 
 def metrics(val, test, n=100, run="x"):
+    """Hand-made metrics as train.py writes them, with the trainer's best-validation statistic."""
+    hist = History()
+    for e, v in enumerate(val):
+        best_validation(hist, e, v, test[e])
     return {"run": run, "evaluation_accuracy": val, "test_accuracy": test, "n_evaluation": n, "n_test": n,
-            "epochs_run": len(val)}
+            "epochs_run": len(val), "best_epoch": hist.best_epoch,
+            "best_evaluation_accuracy": hist.best_evaluation_accuracy, "test_accuracy_at_best": hist.test_accuracy_at_best}
 
 
 def test_run_summary_reads_validation_for_the_epoch_and_test_for_the_number():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,11 +26,11 @@ SCRIPT = textwrap.dedent("""
     from pathlib import Path
     import numpy as np
     from nnsci.engine import OurStreams
-    from nnsci.experiments.spec import validate
+    from nnsci.experiments.spec import RunSpec
     from nnsci.experiments.train import DataStore, train_one
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     mnist, out = sys.argv[1], Path(sys.argv[2])
-    spec = validate({
+    run = RunSpec.build({
         "net": {"input": [1, 28, 28], "layers": [{"conv": {"maps": 4, "k": 5, "pool": 2}},
                 {"fc": {"n": 20, "activation": "relu", "dropout": 0.5}}, {"softmax": {"n": 10, "dropout": 0.5}}]},
         "cost": "log_likelihood", "init": "network3", "eta": 0.1, "lmbda": 0.1, "epochs": 6, "mini_batch": 10,
@@ -37,7 +38,7 @@ SCRIPT = textwrap.dedent("""
         "test": {"set": "test", "size": 200}, "monitors": ["training_cost", "evaluation_accuracy"],
         "options": {"l2": "penalty", "momentum": 0.3}, "dtype": "float64"}, "RUN")
     seed = np.random.SeedSequence(5, spawn_key=(1,))
-    train_one("RUN", spec, OurStreams(seed), DataStore({"mnist": mnist}), "cpu", out / "runs", {"root": 5})
+    train_one(run, OurStreams(seed), DataStore({"mnist": mnist}), "cpu", out / "runs", {"root": 5})
 """).replace("RUN", RUN)
 
 
@@ -119,3 +120,64 @@ def test_corrupt_or_foreign_checkpoint_is_refused_and_the_run_starts_afresh(tmp_
     np.testing.assert_array_equal(net.params, ref.params)
     ckpt.remove(ck)
     assert not ck.exists()
+
+
+def rewrite_state(path, **changes):
+    """The checkpoint at ``path`` with fields of its state record changed (what another engine
+    version or format would have written)."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    state = json.loads(str(arrays["state"]))
+    state.update(changes)
+    arrays["state"] = np.array(json.dumps(state))
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def refusal(tmp_path, caplog, ck):
+    """Run over the damaged checkpoint ``ck``: the one refusal line, and the run started afresh."""
+    ref, _ = small_run(tmp_path, 3, None)
+    with caplog.at_level(logging.WARNING, logger="nnsci.engine"):
+        net, h = small_run(tmp_path, 3, ck)
+    msgs = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(msgs) == 1 and "\n" not in msgs[0], msgs
+    np.testing.assert_array_equal(net.params, ref.params)
+    assert h.epochs_run == 3
+    return msgs[0]
+
+
+def test_a_checkpoint_records_its_format_and_engine_version(tmp_path):
+    ck = tmp_path / "c.npz"
+    small_run(tmp_path, 2, ck)
+    with np.load(ck) as z:
+        state = json.loads(str(z["state"]))
+    assert state["format"] == "nnsci-checkpoint-3"
+    engine, version = state["engine"].split()
+    assert engine == "cpu" and re.fullmatch(r"[0-9a-f]{16}", version)
+
+
+@pytest.mark.parametrize("field, value, named", [
+    ("engine", "cpu 0123456789abcdef", "written by engine version 'cpu 0123456789abcdef'"),
+    ("format", "nnsci-checkpoint-2", "its format is 'nnsci-checkpoint-2'"),
+])
+def test_a_checkpoint_of_another_engine_version_or_format_is_refused_naming_it(tmp_path, caplog, field, value,
+                                                                              named):
+    ck = tmp_path / "c.npz"
+    small_run(tmp_path, 2, ck)
+    rewrite_state(ck, **{field: value})
+    msg = refusal(tmp_path, caplog, ck)
+    assert named in msg, msg
+
+
+@pytest.mark.parametrize("content, named", [
+    ("npz", "not an nnsci checkpoint (no state record)"),
+    ("text", "not a readable nnsci checkpoint"),
+])
+def test_a_foreign_file_is_refused_naming_it(tmp_path, caplog, content, named):
+    ck = tmp_path / "c.npz"
+    if content == "npz":
+        np.savez(ck, weights=np.zeros(3))
+    else:
+        ck.write_text("weights: 1 2 3\n")
+    msg = refusal(tmp_path, caplog, ck)
+    assert named in msg, msg

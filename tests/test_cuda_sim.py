@@ -243,9 +243,9 @@ def test_a_training_job_under_cuda_trains_runs_of_one_network_side_by_side(monke
     from nnsci.experiments import train as tr
 
     groups = []
-    monkeypatch.setattr(tr, "_prepare", lambda run_id, spec, *a, **k: {"run_id": run_id, "spec": spec})
+    monkeypatch.setattr(tr, "_prepare", lambda run, *a, **k: {"run_id": run.run_id, "spec": run.spec})
     monkeypatch.setattr(tr, "train_family", lambda jobs: groups.append([j["run_id"] for j in jobs]))
-    monkeypatch.setattr(tr, "train_one", lambda run_id, *a, **k: groups.append(["alone", run_id]))
+    monkeypatch.setattr(tr, "train_one", lambda run, *a, **k: groups.append(["alone", run.run_id]))
     ids = ["ch3.eta0.025.s0", "ch3.eta0.025.s1", "ch3.eta0.25.s0", "ch3.ce30.s0", "ch3.ce100.s0", "ch3.ce100.s1",
            "ch3.overfit1000"]
     tr.train_runs(ids, {}, scale="ci", engine="cuda", results=str(tmp_path))

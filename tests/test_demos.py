@@ -1,7 +1,7 @@
 """The chapter 3 and 5 numbers that need no trained network, against the book and the mathematics.
 
-Expected values come from book_catalog_ch1-3.md section 3 (the saturation
-widgets, simulated from the book's JavaScript), book_catalog_ch4-6.md 3.3, the
+Expected values come from the saturation widgets simulated from the book's JavaScript
+(docs/fidelity.md, "Chapter 3's saturation widgets"), chapter 5's printed facts, the
 book's own printed numbers, closed forms, or finite differences."""
 
 from __future__ import annotations

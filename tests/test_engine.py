@@ -275,7 +275,7 @@ def test_replica_reproduces_the_books_first_epochs(mnist_npz):
 
 
 def test_python2_shuffle():
-    """nielsen_code_notes.md 2.2: seed 12345678, n = 10 gives [6,4,0,8,2,3,9,1,5,7] with Python 2's algorithm."""
+    """docs/fidelity.md, "Replica mode": seed 12345678, n = 10 gives [6,4,0,8,2,3,9,1,5,7] with Python 2's algorithm."""
     st = NielsenStreams(12345678)
     assert list(st.order(10)) == [6, 4, 0, 8, 2, 3, 9, 1, 5, 7]
 

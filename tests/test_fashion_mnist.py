@@ -1,8 +1,8 @@
 """Fashion-MNIST, the second data set: downloaded and verified as MNIST is (one row of the table
 in nnsci/data/download.py), prepared in the book's split, selected per run by `dataset:`.
 
-Everything comes from the local mirror (``NNSCI_FASHION_MNIST_MIRROR`` or
-``../shared/data/fashion-mnist``); nothing reaches the internet."""
+Everything comes from the local mirror (``NNSCI_FASHION_MNIST_MIRROR`` or tests/conftest.py's
+default); nothing reaches the internet."""
 
 from __future__ import annotations
 

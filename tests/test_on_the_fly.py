@@ -8,7 +8,7 @@ import pytest
 
 from nnsci.data.augment import OnTheFly, on_the_fly, rotate, rotate_each, shift_each
 from nnsci.engine import Dataset, Network, Options, OurStreams, sgd
-from nnsci.engine.trainer import _Feed
+from nnsci.engine.epochs import Feed
 from nnsci.errors import NnsciError
 
 
@@ -125,14 +125,14 @@ def train(data, epochs=3, augment=None, checkpoint=None, seed=11):
 def test_the_feed_keeps_labels_and_targets():
     data = small_data()
     aug = OnTheFly(data.x, np.random.SeedSequence(5))
-    feed = _Feed(data, aug)
+    feed = Feed(data, aug)
     assert feed.data is data
     feed.begin(2)
     assert feed.data.labels is data.labels and feed.data.t is data.t
     assert feed.data.x.tobytes() == aug(2).tobytes()
-    assert _Feed(data).begin(0) is None and _Feed(data).data is data
+    assert Feed(data).begin(0) is None and Feed(data).data is data
     with pytest.raises(NnsciError, match="augment: epoch 0's inputs must be an array of shape"):
-        _Feed(data, lambda epoch: data.x[:5]).begin(0)
+        Feed(data, lambda epoch: data.x[:5]).begin(0)
 
 
 def test_the_trainer_asks_once_per_epoch_and_trains_on_what_it_gets():

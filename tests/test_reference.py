@@ -1,6 +1,6 @@
 """The reference check: book.yaml, stored reference metrics, the report and the store verb.
 
-Expected values come from the book's catalogs (book.yaml spot checks) or are written out by
+Expected values come from the book's printed numbers (book.yaml spot checks) or are written out by
 hand for synthetic metrics; nothing is taken from the code under test."""
 
 from __future__ import annotations

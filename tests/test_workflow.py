@@ -28,6 +28,19 @@ def test_dry_run_at_each_scale(tmp_path, scale):
     assert "download_mnist" in output(result) or "check" in output(result)
 
 
+@pytest.mark.parametrize("scale", ["full", "ci"])
+def test_dry_run_prints_the_plan_once(tmp_path, scale):
+    """`snakemake -n` prints the plan (onstart handlers do not run in a dry run), once."""
+    result = snakemake(tmp_path, "-n", "--config", f"scale={scale}")
+    assert result.returncode == 0, output(result)
+    text = output(result)
+    assert text.count(f"nnsci plan at scale {scale}") == 1
+    assert "Job stats" in text
+    for chapter in ("ch1", "ch3", "ch5", "ch6", "ch7"):
+        assert f"  {chapter} " in text
+    assert ("scale=quick" in text) == (scale == "full")
+
+
 @pytest.mark.parametrize("override, named", [("scale=nope", "nope"), ("bogus_key=1", "bogus_key")])
 def test_bad_config_fails_naming_it(tmp_path, override, named):
     result = snakemake(tmp_path, "-n", "--config", override)

@@ -100,7 +100,8 @@ def to_float(x, dtype=np.float32) -> np.ndarray:
 
     The book's ``mnist.pkl.gz`` stores byte k as k/256, so its brightest pixel
     is 255/256 = 0.99609375, not 1. The book's stored results (costs from the
-    first epoch on) match only with k/256, so we keep it (replica_notes.md).
+    first epoch on) match only with k/256, so we keep it
+    (docs/fidelity.md, "Data: the split and pixel/256").
     Division by a power of two is exact in every float type."""
     dtype = np.dtype(dtype)
     return np.asarray(x, dtype=dtype) / dtype.type(256)

@@ -32,6 +32,10 @@ numpy reference follow it):
     W <- (1 - eta wd) W - eta (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
     (PyTorch's AdamW: the decay scales with the scheduled eta).
 
+Which L2 decay, L1 and AdamW decay each optimiser gets, and its c_2 and c_1, are decided here and
+nowhere else (:meth:`Optimizer.step_factors`, :meth:`Optimizer.gradient_terms`): the trainer and the
+backends ask the optimiser.
+
 State: the velocity (sgd with momentum, nesterov), the first and second moments m and v (G and E
 for adagrad and rmsprop: the second moment) and the step count t live in the backend's workspace
 and in the per-epoch checkpoint, so a resumed run ends with the same bytes. The CUDA backend runs
@@ -52,6 +56,19 @@ OPTIMIZERS = {"sgd": SGD, "nesterov": NESTEROV, "adagrad": ADAGRAD, "rmsprop": R
               "adamw": ADAMW}
 # The hyper-parameter vector the kernels read, in this order.
 HYPER = ("beta1", "beta2", "eps", "rho", "l2", "l1")
+
+
+@dataclass(frozen=True)
+class Penalties:
+    """A run's regularisation: L2 strength ``lmbda`` under the convention ``l2`` (``decay``,
+    network2.py, or ``penalty``, network3.py), L1 strength ``l1``, and what they are divided by:
+    the number of training examples ``n`` and of mini-batches ``num_batches`` (n // m, at least 1)."""
+
+    lmbda: float = 0.0
+    l1: float = 0.0
+    l2: str = "decay"
+    n: int = 1
+    num_batches: int = 1
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,32 @@ class Optimizer:
         if self.momentum and self.name not in ("sgd", "nesterov"):
             raise NnsciError(f"momentum is for sgd and nesterov; optimizer {self.name} has beta1/rho instead")
         return self
+
+    # -- how L2, L1 and AdamW's decay enter this optimiser's step (the module docstring) ----------
+    @property
+    def couples_penalties(self) -> bool:
+        """True when L2 and L1 enter the gradient (c_2 W + c_1 sgn(W)): the adaptive optimisers.
+        The book's SGD and Nesterov apply them as each step's decay and L1 factors instead."""
+        return self.name in ("adagrad", "rmsprop", "adam", "adamw")
+
+    def gradient_terms(self, p: Penalties) -> tuple[float, float]:
+        """c_2 and c_1 of the adaptive optimisers' gradient: lambda / n (``l2: decay``) or
+        lambda / num_batches (``l2: penalty``), and l1 / n."""
+        return (p.lmbda / p.n if p.l2 == "decay" else p.lmbda / p.num_batches), p.l1 / p.n
+
+    def step_factors(self, rate, p: Penalties):
+        """(decay, l1) of a step at learning rate ``rate`` (a float, or an array of one rate per
+        mini-batch): the book's rule W <- decay W - l1 sgn(W) - (eta/m) nabla_W, Nesterov's
+        look-ahead too; AdamW's decoupled 1 - eta wd; 1 and 0 for the other adaptive optimisers,
+        whose L2 and L1 are in the gradient (:meth:`gradient_terms`)."""
+        if self.name == "adamw":
+            return 1 - rate * self.weight_decay, 0.0 * rate
+        if self.couples_penalties:
+            return 1.0 + 0.0 * rate, 0.0 * rate
+        if p.l2 == "decay":        # network2.py: W <- (1 - eta lambda/n) W
+            return 1 - rate * (p.lmbda / p.n), rate * p.l1 / p.n
+        # network3.py: d/dW of 0.5 lambda ||W||^2 / num_batches, applied by each step
+        return 1 - rate * p.lmbda / p.num_batches, rate * p.l1 / p.n
 
     def hyper(self, c2: float, c1: float, dtype) -> np.ndarray:
         """The vector the kernels read (:data:`HYPER`), in the network's dtype; c2, c1: the

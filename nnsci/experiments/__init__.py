@@ -4,7 +4,11 @@ An experiment is one configuration of the book; a run is one seed of it,
 named ``<experiment>.s<k>`` (``ch1.net30.s0``). A replica experiment
 (``rng: nielsen``) has a single run named like the experiment; a replica
 script (``runs:``) has one run per entry, ``<experiment>.<id>``, trained
-together by ``nnsci train <experiment>``."""
+together by ``nnsci train <experiment>``.
+
+One dependency direction: :mod:`nnsci.config` (files, scales) -> :mod:`.spec` (a run's spec, checked
+and scaled) -> :mod:`.train` (trains, writes metrics) -> the chapters (read metrics); none imports a
+later one (tests/test_imports.py finds no import circle inside nnsci/)."""
 
 from __future__ import annotations
 

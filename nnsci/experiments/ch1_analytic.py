@@ -1,6 +1,6 @@
 """Chapter 1's arithmetic, computed rather than typed: table ``ch1.analytic``.
 
-Perceptrons (book_catalog_ch1-3.md 1.1, "Analytic or toy numbers"): the cheese-festival
+Perceptrons (docs/fidelity.md, "Chapter 1's and chapter 2's arithmetic"): the cheese-festival
 perceptron (weights 6, 2, 2; threshold 5 gives the weather bit, threshold 3 weather OR (transit
 AND partner)), the NAND perceptron (weights -2, -2, bias 3) and the half-adder built from it (the
 doubled input merged into one weight of -4); the counting facts (64 x 64 inputs, 2^4 codes, the

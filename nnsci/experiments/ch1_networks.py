@@ -1,4 +1,4 @@
-"""Chapter 1's trained networks: ours beside the book's (book_catalog_ch1-3.md 1.1)."""
+"""Chapter 1's trained networks: ours beside the book's (docs/fidelity.md, "network.py: chapter 1")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Chapter 2's table: backpropagation against finite differences.
 
-The book's claim (book_catalog_ch1-3.md 1.2): finite differences need one
+The book's claim (docs/fidelity.md, "Chapter 1's and chapter 2's arithmetic"): finite differences need one
 extra forward pass per parameter (1,000,001 passes for a million weights),
 while backpropagation costs about two forward passes for the whole gradient.
 We measure both on MNIST images: agreement (max relative error over a random

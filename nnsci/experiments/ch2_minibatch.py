@@ -1,5 +1,5 @@
 """Chapter 2's other numbers: the worked examples, backprop's cost in multiply-adds, and problem P2.1's
-matrix-based mini-batch backprop timed against network.py's per-example loop (book_catalog_ch1-3.md 1.2).
+matrix-based mini-batch backprop timed against network.py's per-example loop (docs/fidelity.md, "Chapter 1's and chapter 2's arithmetic").
 
 The two backprops are network.py's, in numpy float64 as the book ran them: ``backprop`` for one
 example at a time, summed over the mini-batch (``update_mini_batch``), and the matrix form that

@@ -200,7 +200,7 @@ def results_table(inputs, scale):
     for r in comp:
         if r["same data"]:
             numbers[f"{r['run']}.{r['monitor']}.book_epochs_exact"] = r["exact"]
-    notes = ["**Replicas against the author's stored series** (book_catalog_ch1-3.md section 6; "
+    notes = ["**Replicas against the author's stored series** (docs/fidelity.md, \"Replica mode\"; "
              "accuracies must be equal, costs equal to the stored decimals; at small scales the "
              "data are capped, and a monitor on other data than the book's is not compared):", "",
              "| run | monitor | n train | n eval | epochs compared | exact | first miss | max abs diff |",

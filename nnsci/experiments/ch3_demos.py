@@ -1,6 +1,6 @@
 """Chapter 3's numbers that need no trained network: table ``ch3.demos``.
 
-The four single-neuron saturation widgets (book_catalog_ch1-3.md section 3),
+The four single-neuron saturation widgets (docs/fidelity.md, "Chapter 3's saturation widgets"),
 stepped by the widget's own rule and, for the cross-entropy, by the exact
 gradient; and the weight-initialisation Gaussian (ch3.winit.gauss), in closed
 form beside a seeded Monte Carlo of the same neuron."""
@@ -80,7 +80,7 @@ def demos_table(inputs, scale):
     numbers.update(gauss_numbers)
     df = pd.DataFrame(sat_rows + gauss_rows)
     notes = f"""
-The saturation widgets (book_catalog_ch1-3.md section 3): one neuron, input 1, target 0,
+The saturation widgets (docs/fidelity.md, "Chapter 3's saturation widgets"): one neuron, input 1, target 0,
 a = sigma(w + b). The widget steps once in each of its frames 0 ... 300, so 301 steps in all;
 `output_at_k` is the output after k steps, `*_final` after all 301, `cost_last_frame` the cost it
 plots in frame 300. For the quadratic cost the widget's delta a*a(1-a) is the exact gradient.

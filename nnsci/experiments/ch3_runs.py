@@ -1,5 +1,5 @@
 """Chapter 3's runs: which exist at a scale, the author's stored series, and the more-data curves
-(book_catalog_ch1-3.md 1.3, 4, 6).
+(docs/fidelity.md, "network2.py: chapters 2, 3 and 5").
 
 Two kinds of run answer the book here. The *replicas* (``rng: nielsen``) retrain the author's
 figure scripts on his own random streams; the book's stored per-epoch numbers (the repo's

@@ -1,6 +1,6 @@
 """Chapter 5's trained results: depth, the speed of learning, and what cures the vanishing gradient.
 
-Tables (book_catalog_ch4-6.md sections 3.1 and 3.2):
+Tables (docs/fidelity.md, "Chapter 5: the speed of learning"):
 
 - ``ch5.depth``: validation accuracy of sigmoid nets with 1 to 4 hidden layers;
 - ``ch5.gradients``: the per-layer speed of learning ||delta^l|| (the norm of the mean dC/db^l over

@@ -1,6 +1,6 @@
 """Chapter 6's results: the sequence of convolutional networks, the ensemble and the arithmetic.
 
-Tables (book_catalog_ch4-6.md section 4):
+Tables (the book's chapter 6; docs/fidelity.md, "network3.py: chapter 6"):
 
 - ``ch6.results`` (4.1): every run, the book's number beside ours;
 - ``ch6.ensemble`` (4.4): the plurality vote of ch6.dropout's seeds over the test set, its errors
@@ -10,7 +10,7 @@ Tables (book_catalog_ch4-6.md section 4):
 
 The book's statistic (network3.py's, "best of 3 runs"): in each run the best-validation epoch is
 the LAST epoch whose validation accuracy is >= the best so far, and the run reports its test
-accuracy after that epoch; of seeds s0-s2 the one with the best validation accuracy (ties to the
+accuracy after that epoch (computed once, by the trainer, and stored in the run's metrics); of seeds s0-s2 the one with the best validation accuracy (ties to the
 lowest seed index) gives the number."""
 
 from __future__ import annotations
@@ -46,25 +46,17 @@ GRID = (5, 8)                     # the error grid: rows, columns
 # -- selection ----------------------------------------------------------------------------------
 
 
-def best_validation_epoch(validation) -> int:
-    """network3.py's rule: the LAST epoch whose validation accuracy is >= the best so far."""
-    best, epoch = None, None
-    for e, v in enumerate(validation):
-        if best is None or v >= best:
-            best, epoch = v, e
-    if epoch is None:
-        raise NnsciError("no validation accuracy: the run has no epochs")
-    return epoch
-
-
 def run_at_best(metrics) -> dict:
-    """One run's best-validation epoch, its validation and test accuracy there (percent)."""
-    val, test = metrics["evaluation_accuracy"], metrics.get("test_accuracy")
-    if not test or len(test) != len(val):
-        raise NnsciError(f"run {metrics.get('run')}: no per-epoch test accuracy (its spec needs test:)")
-    e = best_validation_epoch(val)
-    return {"epoch": e, "validation": 100.0 * val[e] / metrics["n_evaluation"],
-            "test": 100.0 * test[e] / metrics["n_test"]}
+    """One run's best-validation epoch, its validation and test accuracy there (percent): the
+    statistic the trainer kept while the run trained (nnsci.engine.trainer.best_validation, network3's
+    rule) and train.py wrote into metrics.json (best_epoch, best_evaluation_accuracy,
+    test_accuracy_at_best)."""
+    if metrics.get("best_epoch") is None or metrics.get("test_accuracy_at_best") is None:
+        raise NnsciError(f"run {metrics.get('run')}: no best-validation statistic in its metrics "
+                         "(its spec needs test:)")
+    return {"epoch": int(metrics["best_epoch"]),
+            "validation": 100.0 * metrics["best_evaluation_accuracy"] / metrics["n_evaluation"],
+            "test": 100.0 * metrics["test_accuracy_at_best"] / metrics["n_test"]}
 
 
 def book_statistic(runs, book_of=BOOK_OF) -> dict:

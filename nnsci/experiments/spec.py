@@ -3,7 +3,9 @@
 An experiment spec names everything network2.py's ``SGD`` call and its
 network took (architecture, cost, initialiser, eta, epochs, mini-batch size,
 lambda, data, monitors) plus our options. A scale (config/scales) changes the
-numbers only: epochs, data sizes, the number of seeds.
+numbers only: epochs, data sizes, the number of seeds; which of its caps apply is
+declared by the spec (``kind``, ``beyond``), never read off the architecture's syntax.
+:class:`RunSpec` is one run's spec, checked once and scaled once.
 
 A replica script (``rng: nielsen`` with ``runs:``) is several networks trained
 one after another on the book's shared random streams, in the script's order;
@@ -12,8 +14,14 @@ each entry of ``runs`` overrides fields of the base spec."""
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import NnsciError
+
+if TYPE_CHECKING:   # the engine is imported when a spec is built, not when the DAG lists runs
+    from ..engine.data import Dataset
+    from ..engine.trainer import Options
 
 DEFAULTS = {
     "hidden": "sigmoid",
@@ -46,6 +54,8 @@ def data_key(dataset: str, set_name: str) -> str:
     if set_name == "expanded":
         return "expanded" if dataset == "mnist" else f"{dataset}-expanded"
     return dataset
+
+
 BOOK_SEED = 12345678
 
 
@@ -77,68 +87,122 @@ def _schema_error(spec, run_id):
     return f"{run_id}: {where} {err.instance!r}: {err.message}"
 
 
+def options_of(spec: dict, engine: str = "cpu", probe: Dataset | None = None) -> Options:
+    """The engine's :class:`~nnsci.engine.trainer.Options` of a resolved spec (defaults filled)."""
+    from ..engine.trainer import Options
+
+    o = spec["options"]
+    return Options(lmbda=float(spec["lmbda"]), l2=o.get("l2", "decay"), l1=float(o.get("l1", 0.0)),
+                   momentum=float(o.get("momentum", 0.0)), shuffle=bool(o.get("shuffle", True)),
+                   drop_last=bool(o.get("drop_last", False)), monitors=tuple(spec["monitors"]),
+                   early_stopping=o.get("early_stopping"), stop_rule=o.get("stop_rule", "no_improvement"),
+                   halve_eta=o.get("halve_eta"), min_eta_factor=float(o.get("min_eta_factor", 1 / 128)),
+                   probe=probe, engine=engine, optimizer=o.get("optimizer", "sgd"),
+                   beta1=float(o.get("beta1", 0.9)), beta2=float(o.get("beta2", 0.999)),
+                   eps=float(o.get("eps", 1e-8)), rho=float(o.get("rho", 0.9)),
+                   weight_decay=float(o.get("weight_decay", 0.0)), schedule=o.get("schedule"))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run's spec, checked once (:meth:`build`), scaled once (:meth:`scaled`).
+
+    ``spec`` is the resolved mapping (defaults filled; after :meth:`scaled`, the scale's numbers),
+    what ``metrics.json`` stores and every hash of the run covers. ``kind`` is the declared kind of
+    network (the run-spec key ``kind``), kept beside it: it only tells the scale which caps apply,
+    so a run's stored spec is the same whether its file declares it or not."""
+
+    run_id: str
+    spec: dict
+    kind: str = "dense"
+    scale: str | None = None   # the name of the scale applied, None before
+
+    @classmethod
+    def build(cls, spec: dict, run_id: str) -> "RunSpec":
+        """Fill defaults and check one (non-script) spec with the run-spec schema, then build the
+        network once (the engine checks the architecture, activations, cost and initialisers) and
+        the engine's options; one-line errors naming the run and the key."""
+        from ..engine.network import INITIALISERS
+        from ..engine.plan import compile_net
+        from ..engine.schedules import make_schedule
+
+        if not isinstance(spec, dict):
+            raise NnsciError(f"{run_id}: a run spec must be a mapping, got {type(spec).__name__}")
+        problem = _schema_error(spec, run_id)
+        if problem:
+            raise NnsciError(problem)
+        out = copy.deepcopy(DEFAULTS)
+        out.update(copy.deepcopy(spec))
+        kind = out.pop("kind", "dense")
+        out["init"] = out["init"] if isinstance(out["init"], list) else [out["init"]]
+        for i in out["init"]:
+            if i not in INITIALISERS:
+                raise NnsciError(f"{run_id}: unknown initialiser {i!r}; choose one of {', '.join(INITIALISERS)}")
+        try:   # the optimiser and the schedule: the engine's checks, named by the run
+            options_of(out).optimizer_spec()
+            make_schedule(out["options"].get("schedule"))
+        except NnsciError as e:
+            raise NnsciError(f"{run_id}: {e}") from None
+        # The one call that checks the network (either form: layers, activations, cost, dropout): the engine's.
+        compile_net(out["net"], hidden=out["hidden"], output=out["output"], cost=out["cost"], dtype=out["dtype"],
+                    dropout=out["options"].get("dropout"), run_id=run_id,
+                    dropout_mask=out["options"].get("dropout_mask", "per_layer"))
+        return cls(run_id, out, kind)
+
+    def scaled(self, scale) -> "RunSpec":
+        """This run with the scale's numbers applied (epochs, data sizes; for ``kind: convnet`` the
+        scale's convnet caps; the expanded set five times the training cap, and its epochs at most
+        expanded_epochs_max; for ``beyond: true`` the beyond_* caps as well). Once only."""
+        from ..config import as_scale
+
+        if self.scale is not None:
+            raise NnsciError(f"{self.run_id}: already scaled ({self.scale})")
+        scale = as_scale(scale)
+        out = copy.deepcopy(self.spec)
+        convnet = self.kind == "convnet"
+        expanded = (out.get("train") or {}).get("set") == "expanded"
+        beyond = bool(out.get("beyond"))
+        out["epochs"] = scale.net_epochs(out["epochs"], convnet, expanded)
+        if beyond:
+            out["epochs"] = scale.beyond_epochs(out["epochs"])
+        for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval"), ("test", "eval")):
+            ref = out.get(key)
+            if ref is not None:
+                if key == "train" and ref.get("set") == "expanded":
+                    kind = "expanded"
+                size = scale.size(ref.get("size"), kind, convnet)
+                if beyond:
+                    size = scale.beyond_size(size, kind)
+                if size is not None:
+                    ref["size"] = size
+        return RunSpec(self.run_id, out, self.kind, scale.name)
+
+    def options(self, engine: str = "cpu", probe: Dataset | None = None) -> Options:
+        return options_of(self.spec, engine, probe)
+
+    @property
+    def dataset(self) -> str:
+        return dataset_of(self.spec)
+
+    @property
+    def rng(self) -> str:
+        """``ours`` (seeded from the root seed and the run id) or ``nielsen`` (the book's streams)."""
+        return self.spec["rng"]
+
+    @property
+    def seeds(self) -> int:
+        return int(self.spec["seeds"])
+
+
 def validate(spec: dict, run_id: str) -> dict:
-    """Fill defaults and check one (non-script) spec with the run-spec schema, then build the
-    network once (the engine checks the architecture, activations, cost and initialisers);
-    one-line errors naming the run and the key."""
-    if not isinstance(spec, dict):
-        raise NnsciError(f"{run_id}: a run spec must be a mapping, got {type(spec).__name__}")
-    problem = _schema_error(spec, run_id)
-    if problem:
-        raise NnsciError(problem)
-    out = copy.deepcopy(DEFAULTS)
-    out.update(copy.deepcopy(spec))
-    net = out["net"]
-    inits = out["init"] if isinstance(out["init"], list) else [out["init"]]
-    out["init"] = inits
-    from ..engine.network import INITIALISERS
-    from ..engine.plan import compile_net
-
-    for i in inits:
-        if i not in INITIALISERS:
-            raise NnsciError(f"{run_id}: unknown initialiser {i!r}; choose one of {', '.join(INITIALISERS)}")
-    # The optimiser and the schedule: the engine's checks, named by the run.
-    from ..engine.schedules import make_schedule
-    from .train import options_of
-
-    try:
-        options = options_of(out, "cpu", None)
-        options.optimizer_spec()
-        make_schedule(options.schedule)
-    except NnsciError as e:
-        raise NnsciError(f"{run_id}: {e}") from None
-    # The one call that checks the network (either form: layers, activations, cost, dropout): the engine's.
-    compile_net(net, hidden=out["hidden"], output=out["output"], cost=out["cost"], dtype=out["dtype"],
-                dropout=out["options"].get("dropout"), run_id=run_id,
-                dropout_mask=out["options"].get("dropout_mask", "per_layer"))
-    return out
+    """:meth:`RunSpec.build`'s resolved mapping (the declared ``kind`` left out)."""
+    return RunSpec.build(spec, run_id).spec
 
 
 def scaled(spec: dict, scale) -> dict:
-    """The spec with the scale's numbers applied (epochs, data sizes; for a net given layer by
-    layer, chapter 6's, the scale's convnet caps; the expanded set five times the training cap, and
-    its epochs at most expanded_epochs_max)."""
-    from ..config import as_scale
-
-    scale = as_scale(scale)
-    out = copy.deepcopy(spec)
-    convnet = isinstance(out.get("net"), dict)   # given layer by layer (chapter 6): the convnet caps
-    expanded = (out.get("train") or {}).get("set") == "expanded"
-    beyond = bool(out.get("beyond"))   # chapter 7's runs: the scale's beyond_* caps as well
-    out["epochs"] = scale.net_epochs(out["epochs"], convnet, expanded)
-    if beyond:
-        out["epochs"] = scale.beyond_epochs(out["epochs"])
-    for key, kind in (("train", "train"), ("eval", "eval"), ("probe", "eval"), ("test", "eval")):
-        ref = out.get(key)
-        if ref is not None:
-            if key == "train" and ref.get("set") == "expanded":
-                kind = "expanded"
-            size = scale.size(ref.get("size"), kind, convnet)
-            if beyond:
-                size = scale.beyond_size(size, kind)
-            if size is not None:
-                ref["size"] = size
-    return out
+    """The mapping ``spec`` (raw or resolved; its ``kind`` read if declared) with the scale applied."""
+    spec = dict(spec)
+    return RunSpec("spec", spec, spec.pop("kind", "dense")).scaled(scale).spec
 
 
 def is_script(spec: dict) -> bool:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from .. import config as cfgmod
-from ..engine import Dataset, NielsenStreams, Options, OurStreams, network_from_spec, sgd, sgd_family
+from ..engine import Dataset, NielsenStreams, OurStreams, network_from_spec, sgd, sgd_family
 from ..engine.backends import get_backend, set_threads
 from ..engine.checkpoint import remove as remove_checkpoint
 from ..engine.trainer import check_training_rule
@@ -23,7 +24,7 @@ from ..errors import NnsciError
 from ..io import sha256_file, write_json
 from ..provenance import config_hash, engine_source_hash, provenance
 from . import split_run_id
-from .spec import BOOK_SEED, data_key, dataset_of, is_script, scaled, script_runs, validate
+from .spec import BOOK_SEED, RunSpec, data_key, dataset_of, is_script, script_runs
 
 log = logging.getLogger("nnsci.train")
 
@@ -76,25 +77,13 @@ def _load_expanded(path):
         raise NnsciError(f"{path}: not a valid expanded MNIST file ({e})") from None
 
 
-def options_of(spec: dict, engine: str, probe: Dataset | None) -> Options:
-    o = spec["options"]
-    return Options(lmbda=float(spec["lmbda"]), l2=o.get("l2", "decay"), l1=float(o.get("l1", 0.0)),
-                   momentum=float(o.get("momentum", 0.0)), shuffle=bool(o.get("shuffle", True)),
-                   drop_last=bool(o.get("drop_last", False)), monitors=tuple(spec["monitors"]),
-                   early_stopping=o.get("early_stopping"), stop_rule=o.get("stop_rule", "no_improvement"),
-                   halve_eta=o.get("halve_eta"), min_eta_factor=float(o.get("min_eta_factor", 1 / 128)),
-                   probe=probe, engine=engine, optimizer=o.get("optimizer", "sgd"),
-                   beta1=float(o.get("beta1", 0.9)), beta2=float(o.get("beta2", 0.999)),
-                   eps=float(o.get("eps", 1e-8)), rho=float(o.get("rho", 0.9)),
-                   weight_decay=float(o.get("weight_decay", 0.0)), schedule=o.get("schedule"))
-
-
-def _prepare(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
+def _prepare(run: RunSpec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
              fresh_list=True) -> dict:
-    """Build and initialise one run's network and data: what :func:`_finish` and the trainer need."""
+    """Build and initialise one (scaled) run's network and data: what :func:`_finish` and the trainer need."""
+    run_id, spec = run.run_id, run.spec
     net = network_from_spec(spec, run_id)
     n_out = int(net.sizes[-1])
-    ds = dataset_of(spec)
+    ds = run.dataset
     train = store.get(spec["train"], spec["dtype"], n_out, ds)
     evaluation = store.get(spec["eval"], spec["dtype"], n_out, ds) if spec["eval"] else None
     probe = store.get(spec["probe"], spec["dtype"], n_out, ds) if spec["probe"] else None
@@ -105,7 +94,7 @@ def _prepare(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path
         streams.fresh_list(len(train))
     log.info("%s: %s, %d training examples of %s, %d epochs, eta %g, lambda %g, engine %s",
              run_id, spec["net"], len(train), ds, spec["epochs"], spec["eta"], spec["lmbda"], engine)
-    options = options_of(spec, engine, probe)
+    options = run.options(engine, probe)
     options.test = test
     try:
         check_training_rule(options)
@@ -168,10 +157,10 @@ def _finish(job: dict, hist) -> dict:
     return metrics
 
 
-def train_one(run_id, spec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
+def train_one(run: RunSpec, streams, store: DataStore, engine: str, out_dir: Path, seed_info: dict,
               fresh_list=True):
     """Build, initialise and train one network; write its run directory."""
-    job = _prepare(run_id, spec, streams, store, engine, out_dir, seed_info, fresh_list)
+    job = _prepare(run, streams, store, engine, out_dir, seed_info, fresh_list)
     return _finish(job, sgd(**job["sgd"]))
 
 
@@ -219,30 +208,32 @@ def train_runs(run_ids, inputs, scale=None, engine=None, threads=None, seed=None
             streams = NielsenStreams(raw.get("seed", BOOK_SEED))
             shared = raw.get("list", "slice") == "shared"
             for i, (rid, sub) in enumerate(script_runs(experiment, raw)):
-                spec = scaled(validate(sub, rid), scale_spec)
-                train_one(rid, spec, streams, store, cfg["engine"], out_dir,
+                run = RunSpec.build(sub, rid).scaled(scale_spec)
+                train_one(run, streams, store, cfg["engine"], out_dir,
                           {"rng": "nielsen", "seed": streams.dropout_seed, "script": experiment, "position": i},
                           fresh_list=not shared or i == 0)
             continue
-        spec = scaled(validate(raw, experiment), scale_spec)
-        if spec["rng"] == "nielsen":
+        run = RunSpec.build(raw, experiment).scaled(scale_spec)
+        spec = run.spec
+        if run.rng == "nielsen":
             flush()
             s = int(spec.get("seed", BOOK_SEED))
-            train_one(run_id, spec, NielsenStreams(s), store, cfg["engine"], out_dir,
+            train_one(run, NielsenStreams(s), store, cfg["engine"], out_dir,
                       {"rng": "nielsen", "seed": s})
         else:
-            if k is None or k >= spec["seeds"]:
-                raise NnsciError(f"run id {run_id!r}: expected {experiment}.s<k> with k < {spec['seeds']}")
+            if k is None or k >= run.seeds:
+                raise NnsciError(f"run id {run_id!r}: expected {experiment}.s<k> with k < {run.seeds}")
             ss = cfgmod.run_seed_sequence(cfg["seed"], run_id)
             seed_info = {"rng": "ours", "root_seed": cfg["seed"], "spawn_key": list(ss.spawn_key),
                          "entropy": ss.entropy}
+            run = replace(run, run_id=run_id)
             if cfg["engine"] != "cuda" or (spec["options"] or {}).get("augment"):
                 # (augmented runs train on inputs of their own, so one at a time)
                 flush()
-                train_one(run_id, spec, OurStreams(ss), store, cfg["engine"], out_dir, seed_info)
+                train_one(run, OurStreams(ss), store, cfg["engine"], out_dir, seed_info)
                 continue
             # On a GPU, runs of one network and data (seeds, lambdas, ...) train side by side.
             if pending and family_key(pending[0]["spec"]) != family_key(spec):
                 flush()
-            pending.append(_prepare(run_id, spec, OurStreams(ss), store, cfg["engine"], out_dir, seed_info))
+            pending.append(_prepare(run, OurStreams(ss), store, cfg["engine"], out_dir, seed_info))
     flush()

@@ -1,8 +1,8 @@
-"""Chapter 3's training-curve figures (book_catalog_ch1-3.md section 2.3), from the replica runs,
-with the author's stored series (catalog section 6) drawn beside ours where the catalog has them;
+"""Chapter 3's training-curve figures (docs/fidelity.md, "Chapter 3's figures"), from the replica
+runs, with the author's stored series (config/reference/book_series.yaml) drawn beside ours where we have them;
 and small figures for the problems (L1, early stopping, halve-eta, momentum) and P3.7's fits.
 
-Axes, titles and colours follow the catalog: blue #2A6EA6 first, orange #FFA933 second;
+Axes, titles and colours follow the figure scripts: blue #2A6EA6 first, orange #FFA933 second;
 multiple_eta's three colours are the script's own."""
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Chapter 4: every computed figure of "A visual proof that neural nets can compute any function".
 
-Each figure is the book's interactive figure in its default state (catalog §2.3),
+Each figure is the book's interactive figure in its default state (docs/fidelity.md, "Chapter 4's interactive figures"),
 named after the book's element or image file; the maths is in
 :mod:`nnsci.universality`, this module only draws. Where the book pairs a network
 diagram with a graph, the diagram is drawn from the same parameters as the graph.
 Two-input figures are in figures/ch4_xy.py. The videos of the book are animated GIFs
-of the catalogued parameter sweeps."""
+of the parameter sweeps of the book's videos."""
 
 from __future__ import annotations
 

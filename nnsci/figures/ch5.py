@@ -1,4 +1,4 @@
-"""Chapter 5's figures from trained and freshly drawn networks (book_catalog_ch4-6.md 3.2 and 3.4).
+"""Chapter 5's figures from trained and freshly drawn networks (docs/fidelity.md, "Chapter 5: the speed of learning").
 
 - ``ch5.initial_gradient`` (fig5.05): the signed mean dC/db of the top six neurons of each hidden layer
   of a freshly drawn [784, 30, 30, 10] net, as bars on the neurons;

@@ -1,4 +1,4 @@
-"""Chapter 6's figures (book_catalog_ch4-6.md section 4.6).
+"""Chapter 6's figures (docs/fidelity.md, "The ensemble, its errors and the filters").
 
 - ``ch6.digits`` (fig6.01/03): chapter 1's strip of the first six training images;
 - ``ch6.ensemble_errors`` (fig6.02/15): conv.py's ``plot_errors``, a 5 x 8 grid of the vote's errors,

@@ -58,7 +58,7 @@ rule ch5_analytic_table:
 
 
 # ---------------------------------------------------------------------------------------
-# Trained results (book_catalog_ch4-6.md 3.1, 3.2): the depth table, the speed of learning
+# Trained results (docs/fidelity.md, "Chapter 5: the speed of learning"): the depth table, the speed of learning
 # (fig5.05-08) and, beyond the book, what cures the vanishing gradient. Runs are the generic
 # `rule train`'s (config/experiments/ch5.yaml); the initial gradients need no training, only
 # the first 1,000 MNIST training images and the root seed (nnsci/experiments/ch5.py).

@@ -3,10 +3,14 @@
 import shlex
 
 import nnsci.config
+import nnsci.cpu_target
 import nnsci.experiments
+import nnsci.plan
 import nnsci.provenance
 import nnsci.report
 import nnsci.resources
+
+nnsci.cpu_target.exit_if_invalid()   # a bad NNSCI_CPU_TARGET: one line, before any rule runs
 
 SCALE = config["scale"]
 ENGINE = config["engine"]

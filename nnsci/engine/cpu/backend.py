@@ -172,6 +172,17 @@ class CpuFamily:
             pk.forward_rows(net.params, net.table, net.sizes, net.u_off, x, ws.m_max, ws.A, ws.Z, ws.M, ws.CV,
                             ws.WT, net.dropout, ws.NX, ws.NS, net.state, net.norm_f)
 
+    # -- what this backend cannot do (nnsci.engine.protocol.Backend) ------------------------------
+    @property
+    def capabilities(self):
+        from ..protocol import CAPABILITIES
+
+        return CAPABILITIES["cpu"]
+
+    def sgd_epoch_family(self, data, orders, n_used, eta, decay, l1, momentum, dropout_seeds, epochs):
+        """Refused: the CPU trains the runs of a family one after another (``sgd_epoch(..., run=i)``)."""
+        raise NnsciError("engine=cpu has no one-launch family epoch; train each run with sgd_epoch(..., run=i)")
+
 
 def evaluate_rows(net, data, chunk=256, norm="running"):
     """Each row's output, cost and correctness; normalised layers with the running statistics

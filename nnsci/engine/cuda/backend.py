@@ -1,6 +1,6 @@
 """The CUDA backend object: a family of runs whose data and parameters live on the GPU.
 
-The interface is the CPU backend's (:mod:`nnsci.engine.cpu.backend`), plus
+The interface is :class:`nnsci.engine.protocol.Backend`, with
 :meth:`CudaFamily.sgd_epoch_family`, which trains every run of the family for
 one epoch in ONE launch (one thread block per run). The runs of a family share a
 network plan and dtype (their parameters are the rows of one device array) and
@@ -20,6 +20,7 @@ import weakref
 import numpy as np
 
 from ...errors import NnsciError
+from ..protocol import CAPABILITIES
 from . import kernels as ck
 from .compat import import_cuda, simulated
 
@@ -65,9 +66,12 @@ def conv_offsets(net):
 
 
 class CudaFamily:
-    """The device buffers of a family of runs of one plan, for mini-batches of ``batch``."""
+    """The device buffers of a family of runs of one plan, for mini-batches of ``batch``: the book's
+    SGD at a constant eta, no normalised layers, and a family's epoch in one launch
+    (:data:`nnsci.engine.protocol.CAPABILITIES`)."""
 
     name = "cuda"
+    capabilities = CAPABILITIES["cuda"]
 
     def __init__(self, nets, batch: int, threads: int | None = None):
         self.nets = list(nets)
@@ -116,6 +120,19 @@ class CudaFamily:
     def set_velocity(self, velocity, run=0):
         self.V[run].copy_to_device(np.ascontiguousarray(velocity, dtype=self.dtype))
 
+    def set_optimizer(self, optimizer, c2=0.0, c1=0.0, run=0):
+        """Only the book's SGD (its one state is the velocity); any other optimiser is refused."""
+        if not optimizer.is_book_sgd:
+            raise NnsciError(f"engine=cuda runs the book's SGD only; optimizer {optimizer.name} needs engine=cpu")
+
+    def get_optimizer_state(self, run=0):
+        """The optimiser's state beyond the velocity: none (the book's SGD)."""
+        return {}
+
+    def set_optimizer_state(self, state, run=0):
+        if state:
+            raise NnsciError(f"engine=cuda has no optimiser state to restore ({', '.join(sorted(state))})")
+
     def get_state(self, run=0):
         """The running statistics of normalisation (none: this backend has no normalised layers)."""
         return self.nets[run].state.copy()
@@ -137,6 +154,8 @@ class CudaFamily:
         self._launch_epoch(data, orders, n_used, eta, decay, l1, momentum, dropout_seeds, epochs, run0=0)
 
     def _launch_epoch(self, data, orders, n_used, eta, decay, l1, momentum, seeds, epochs, run0):
+        if any(np.ndim(v) for v in (*eta, *decay, *l1)):
+            raise NnsciError("engine=cuda runs one eta per epoch; a schedule (a rate per mini-batch) needs engine=cpu")
         R = len(orders)
         width = max(len(o) for o in orders)
         order = np.zeros((len(self), width), dtype=np.int64)
