@@ -231,3 +231,4 @@ rule ch1_bitwise_table:
 rule chapter1:
     input:
         CH1_TARGETS,
+        captions("ch1"),

@@ -56,3 +56,4 @@ rule ch2_backprop_cost_table:
 rule chapter2:
     input:
         CH2_TARGETS,
+        captions("ch2"),

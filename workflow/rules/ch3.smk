@@ -271,3 +271,4 @@ rule ch3_more_data_table:
 rule chapter3:
     input:
         CH3_TARGETS,
+        captions("ch3"),

@@ -116,3 +116,4 @@ rule ch4_learning_table:
 rule chapter4:
     input:
         CH4_TARGETS,
+        captions("ch4"),

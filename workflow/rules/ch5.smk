@@ -163,3 +163,4 @@ rule ch5_trained_table:
 rule chapter5:
     input:
         CH5_TARGETS,
+        captions("ch5"),

@@ -208,3 +208,4 @@ rule ch6_arithmetic_table:
 rule chapter6:
     input:
         CH6_TARGETS,
+        captions("ch6"),
