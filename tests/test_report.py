@@ -31,6 +31,7 @@ from conftest import REPO, run_snakemake
 
 from nnsci import captions, report
 from nnsci.errors import NnsciError
+from nnsci.figures.diagram_catalog import diagram_names
 
 
 
@@ -193,7 +194,7 @@ def test_report_renders_in_a_browser(report_html, tmp_path):
 
 # ---- a one-chapter build, a one-chapter report ----------------------------------------------------
 
-CH2_TABLE = "results/ch2/tables/backprop_cost.md"  # chapter 2's one report item (workflow/rules/ch2.smk)
+CH2_TABLE = "results/ch2/tables/backprop_cost.md"  # chapter 2's one table (workflow/rules/ch2.smk)
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +221,8 @@ def test_a_one_chapter_build_gives_a_one_chapter_report(chapter2_build, tmp_path
         names = z.namelist()
         page = z.read(next(n for n in names if n.endswith("/report.html"))).decode("utf-8")
     results, categories = page_data(page, "results"), page_data(page, "categories")
-    assert set(results) == {CH2_TABLE}
+    # the chapter's table and its notation diagrams (nnsci/figures/diagram_catalog.py)
+    assert set(results) == {CH2_TABLE} | {f"results/ch2/figures/{n}.png" for n in diagram_names("ch2")}
     assert list(categories) == ["Chapter 2. How the backpropagation algorithm works"]
     assert any(n.endswith("/backprop_cost.md") for n in names), names  # the file beside the page
     caption = results[CH2_TABLE]["caption"]
