@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Prepare, on the development machine, what bench/gpu_check.sh needs on a GPU machine and cannot
-# fetch there: .mnist/ (the four MNIST .gz files, 11 MB; ../shared does not travel) and .whl/
+# fetch there: .mnist/ (the four MNIST .gz files, 11 MB, from $NNSCI_MNIST_MIRROR) and .whl/
 # (snakemake, jsonschema and their needs that the GPU image lacks, as Python 3.12 wheels, 26 MB).
 # Both folders are ignored by git (.gitignore) and travel with the device tool's `carry`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MIRROR="${NNSCI_MNIST_MIRROR:-../shared/data/mnist}"
+MIRROR="${NNSCI_MNIST_MIRROR:?set NNSCI_MNIST_MIRROR to a folder with the four MNIST .gz files}"
 mkdir -p .mnist .whl
 cp "$MIRROR"/*-ubyte.gz .mnist/
 # snakemake 9.27.1 and jsonschema 4.26.0 with every requirement the GPU image lacks (the image has
-# numpy, pyyaml, requests, jinja2, psutil, attrs, tabulate, wrapt, packaging, ...: see
-# /work/.library/device/KINDS.md); one version of each.
+# numpy, pyyaml, requests, jinja2, psutil, attrs, tabulate, wrapt, packaging, ...: the device
+# tool's notes); one version of each.
 WHEELS="annotated-types==0.8.0 argparse-dataclass==2.0.0 conda-inject==1.3.2 configargparse==1.9.0
 docutils==0.22.4 dpath==2.2.0 fastjsonschema==2.22.3 gitdb==4.0.12 gitpython==3.2.1 greenlet==3.5.6
 humanfriendly==10.0 immutables==0.21 jsonschema==4.26.0 jsonschema-specifications==2025.9.1

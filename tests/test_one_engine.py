@@ -68,15 +68,13 @@ def data(dtype, n, seed):
     return Dataset.classification(rng.random((n, 12)), rng.integers(0, 4, n), 4, dtype)
 
 
-def run(name, force_plan=False):
+def run(name):
     """Train the case's network for three epochs (mini-batches of 5, a short last one) and return
     the network, its backend state and the History."""
     dtype, hidden, output, cost, dropout, options, streams = CASES[name]
     net = Network([12, 9, 7, 4], hidden, output, cost, dtype, dropout)
     rng = NielsenStreams(7) if streams == "nielsen" else OurStreams(np.random.SeedSequence(7))
     net.initialize("default", rng.normal)
-    if force_plan:
-        net.is_compact = False
     opts = Options(monitors=MONITORS, probe=data(dtype, 11, 3), **options)
     history = sgd(net, data(dtype, 33, 1), 3, 5, 0.4, rng, evaluation=data(dtype, 17, 2), options=opts)
     return net, history
@@ -99,11 +97,6 @@ def exact(v):
     if isinstance(v, (float, np.floating)):
         return float(v).hex() + type(v).__name__
     return repr(v)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_compact_and_plan_drivers_agree(name):
-    assert digest(*run(name)) == digest(*run(name, force_plan=True))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -28,7 +28,7 @@ and a shift beta per feature (per unit of an fc layer, per map of a conv layer) 
 parameter array; batch normalisation's running mean and variance are state, not parameters
 (``Network.state``; :attr:`Layer.s_off`).
 
-Kinds (network3.py's layers, book_catalog_ch4-6.md 4.1-4.2):
+Kinds (network3.py's layers; docs/fidelity.md):
 
 - ``dense`` (``fc``): z = W a + b, W of shape (n_out, n_in) as network2.py
   stores it (network3.py stores its transpose), then the layer's activation;
@@ -43,7 +43,7 @@ Kinds (network3.py's layers, book_catalog_ch4-6.md 4.1-4.2):
 
 Dropout is a rate on a layer's INPUT (network3.py: on the input of fully
 connected and softmax layers, never of a ConvPool layer); see
-:func:`nnsci.engine.cpu.kernels.dropout_factor` for the two conventions
+:func:`nnsci.engine.rules.dropout_factor` for the two conventions
 (p > 0 network3's, p < 0 inverted). Masks are counter-based draws of (seed,
 epoch, example, mask key, unit). Each layer's mask key is its own index, so
 every layer draws its own mask; ``dropout_mask: shared`` gives every layer the

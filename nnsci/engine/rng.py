@@ -5,7 +5,7 @@ RandomState for initial weights and Python 2's ``random.shuffle`` for the
 mini-batch order, both seeded with 12345678. :class:`NielsenStreams`
 reproduces both: the legacy ``randn`` stream (stable across numpy versions)
 and Python 2.7's shuffle algorithm, run on Python's Mersenne Twister, which
-Python 3 seeds identically (replica_notes.md, nielsen_code_notes.md 2.1-2.2)."""
+Python 3 seeds identically (docs/fidelity.md)."""
 
 from __future__ import annotations
 

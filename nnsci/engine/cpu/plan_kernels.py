@@ -1,11 +1,9 @@
-"""CPU kernels that walk a layer plan: ConvPool, dense and softmax layers in any order.
-
-Networks of the compact form (dense layers with one hidden activation) run on
-the dense kernels of :mod:`.kernels`, unchanged, so chapters 1-5 keep their
-bytes; every other network runs here. A layer is a row of the int64 layer
-table (:meth:`nnsci.engine.plan.Plan.table`); parameters, activations and
-deltas live in the same flat buffers as in :mod:`.kernels` (layer l's
-(m x units) block at ``m_max * u_off[l]``), and ConvPool layers keep their
+"""The CPU engine: kernels that walk a layer plan (ConvPool, dense and softmax layers in any
+order). Every network runs here, the book's dense ones of chapters 1-5 included
+(tests/test_one_engine.py pins their bytes). A layer is a row of the int64 layer table
+(:meth:`nnsci.engine.plan.Plan.table`); parameters, activations and deltas live in the flat
+buffers of :mod:`.kernels` (layer l's (m x units) block at ``m_max * u_off[l]``), and ConvPool
+layers keep their
 pre-pooling convolution in ``CV`` (and its gradient in ``G``) at
 ``m_max * coff``.
 
@@ -45,15 +43,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..functions import LINEAR, QUADRATIC, activate_prime
+from ..functions import LINEAR, activate_prime
 from ..optim import SGD
 from ..plan import (BATCH_NORM, CONVPOOL, F_ACT, F_BOFF, F_C, F_COFF, F_GOFF, F_H, F_HC, F_HP, F_K, F_KEY,
                     F_KIND, F_MAPS, F_NB, F_NOFF, F_NORM, F_NW, F_POOL, F_SOFF, F_W, F_WC, F_WOFF, F_WP,
                     NO_NORM)
 from .convpool import conv_deltas, conv_forward, conv_weight_grad
-from .kernels import (FM, _activate_rows, _block, _outer_accumulate, _score_rows, adam_corrections, dense_t,
-                      dropout_factor, transpose_into)
-from .kernels import forward as dense_forward
+from ..rules import dropout_factor, output_delta
+from .kernels import (FM, _activate_rows, _block, _load_rows, _outer_accumulate, _score_rows, adam_corrections,
+                      dense_t, transpose_into)
 from .update import _parts, update_part, update_part_opt
 from .norm import NORM_RUNNING, NORM_TRAIN, norm_backward, norm_forward, norm_param_grad
 
@@ -251,11 +249,7 @@ def backward_deltas(params, T, sizes, u_off, cost, A, Z, M, D, CV, G, m_max, m, 
     out_act = T[L, F_ACT]
     for i in range(i0, i1):
         for j in range(nL):
-            diff = aL[i, j] - Tm[i, j]
-            if cost == QUADRATIC:
-                dL[i, j] = diff * activate_prime(zL[i, j], aL[i, j], out_act)
-            else:
-                dL[i, j] = diff
+            dL[i, j] = output_delta(aL[i, j], Tm[i, j], zL[i, j], cost, out_act)
     n = i1 - i0
     for l in range(L, 0, -1):
         p = dropout[l]
@@ -329,24 +323,14 @@ def gradient_part(params, T, sizes, u_off, A, M, D, CV, G, m_max, m, grad, dropo
             norm_param_grad(dy, _nblock(NX, T, l, m_max, m, sizes[l]), g_gamma, g_beta, j0, j1, m)
 
 
-@njit(cache=True)
-def _load_rows(X, Tg, order, start, m, A0, Tb, ids):
-    for i in range(m):
-        r = order[start + i]
-        ids[i] = r
-        for k in range(X.shape[1]):
-            A0[i, k] = X[r, k]
-        for k in range(Tg.shape[1]):
-            Tb[i, k] = Tg[r, k]
-
-
 @njit(cache=True, parallel=True)
 def sgd_epoch_plan(params, velocity, m1, m2, step, T, sizes, u_off, cost, X, Tg, order, n_used, m_max,
                    A, Z, M, D, CV, G, WT, grad, Tb, ids, etas, decays, l1s, momentum, opt, hyp, dropout, seed,
                    epoch, threads, NX, ND, NS, state, normf):
-    """One epoch of mini-batch SGD over ``order[:n_used]`` (as :func:`.kernels.sgd_epoch`: mini-batch
-    b steps with etas[b], decays[b], l1s[b], by the book's rule when ``opt`` is 0 and by
-    :func:`.kernels.opt_range` otherwise), each mini-batch in two parallel phases of ``threads``
+    """One epoch of mini-batch SGD over ``order[:n_used]`` in slices of m_max (the last one may be
+    shorter and is used with its own length, as in network2.py): mini-batch b steps with etas[b],
+    decays[b], l1s[b] (the schedule's rates, computed in Python), by the book's rule when ``opt``
+    is 0 and by :func:`.kernels.opt_range` otherwise, each mini-batch in two parallel phases of ``threads``
     parts (the module docstring; numba's thread count is an argument: a kernel that asks for it
     cannot be cached). The step count and Adam's bias corrections are computed once per
     mini-batch, outside the parallel phases. Normalised layers use batch statistics and move
@@ -456,19 +440,3 @@ def forward_rows(params, T, sizes, u_off, X, m_max, A, Z, M, CV, WT, dropout, NX
                      NX, NS, state, normf, NORM_RUNNING)
         start += m
 
-
-@njit(cache=True)
-def forward_rows_dense(params, w_off, b_off, sizes, hidden, output, X, m_max, u_off, A, Z, M, dropout):
-    """Forward passes only through a compact (dense) network, in batches (serial, one thread)."""
-    n = X.shape[0]
-    ids = np.arange(m_max)
-    start = 0
-    while start < n:
-        m = min(m_max, n - start)
-        A0 = A[:m * sizes[0]].reshape((m, sizes[0]))
-        for i in range(m):
-            for k in range(X.shape[1]):
-                A0[i, k] = X[start + i, k]
-        dense_forward(params, w_off, b_off, sizes, hidden, output, A, Z, M, u_off, m_max, m,
-                      dropout, False, 0, 0, ids)
-        start += m

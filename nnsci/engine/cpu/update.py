@@ -1,5 +1,5 @@
 """The parameter update of the layer-plan kernels, on part t of nt of every layer's units (maps of
-a ConvPool layer, rows of a dense one): the book's SGD rule (:func:`.kernels.update`) or another
+a ConvPool layer, rows of a dense one): the book's SGD rule (:func:`nnsci.engine.rules.sgd_step`) or another
 optimiser (:func:`.kernels.opt_range`), elementwise, so each thread can own its part
 (:mod:`.plan_kernels`, phase 2)."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from numba import njit
 
 from ..plan import F_BOFF, F_GOFF, F_NB, F_NORM, F_NW, F_WOFF, NO_NORM
+from ..rules import sgd_step
 from .kernels import FM, opt_range
 
 
@@ -19,37 +20,14 @@ def _parts(n, t, nt):
 
 @njit(cache=True, fastmath=FM)
 def _update_range(params, grad, velocity, r0, n, is_weight, scale, decay, l1, momentum):
-    """:func:`.kernels.update`'s rule on params[r0:r0+n] (elementwise)."""
-    lo, hi = r0, r0 + n
-    if momentum == 0:
-        if not is_weight:
-            for r in range(lo, hi):
-                params[r] = params[r] - scale * grad[r]
-        elif l1 == 0:
-            for r in range(lo, hi):
-                params[r] = decay * params[r] - scale * grad[r]
-        else:
-            for r in range(lo, hi):
-                w = params[r]
-                sgn = (w > 0) - (w < 0)
-                params[r] = decay * w - l1 * sgn - scale * grad[r]
-    else:
-        if not is_weight:
-            for r in range(lo, hi):
-                velocity[r] = momentum * velocity[r] - scale * grad[r]
-                params[r] = params[r] + velocity[r]
-        else:
-            shrink = 1 - decay
-            for r in range(lo, hi):
-                w = params[r]
-                sgn = (w > 0) - (w < 0)
-                velocity[r] = momentum * velocity[r] - shrink * w - l1 * sgn - scale * grad[r]
-                params[r] = w + velocity[r]
+    """:func:`nnsci.engine.rules.sgd_step` on params[r0:r0+n] (elementwise)."""
+    for r in range(r0, r0 + n):
+        sgd_step(params, velocity, r, grad[r], is_weight, scale, decay, l1, momentum)
 
 
 @njit(cache=True)
 def update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt):
-    """:func:`.kernels.update`'s rule on part t of nt of every layer's units (as
+    """:func:`nnsci.engine.rules.sgd_step`'s rule on part t of nt of every layer's units (as
     :func:`gradient_part`): weights decay (L2), L1 and momentum; biases, and a normalised layer's
     gamma and beta, only the gradient step (and momentum)."""
     L = T.shape[0] - 1

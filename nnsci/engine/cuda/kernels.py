@@ -5,7 +5,7 @@ per step, so the SGD kernel is persistent: each thread block walks through every
 mini-batch of its run's epoch, and a family of runs (seeds, lambdas, the runs of
 a replica script, ensemble members) trains in one launch, one block per run.
 
-Layout: exactly the CPU engine's (:mod:`nnsci.engine.cpu.kernels`). Each run's
+Layout: exactly the CPU engine's (:mod:`nnsci.engine.plan`). Each run's
 parameters are a row of ``P`` (layer after layer, weights then biases, the
 layout of the plan); its activations ``A``, pre-activations ``Z``, dropout-masked
 inputs ``M`` and deltas ``D`` are rows of (runs, m_max * units), layer l's
@@ -16,14 +16,15 @@ Parallelism and determinism: inside a block, every output of a phase (an
 activation, a delta, a parameter's gradient) is computed whole by one thread, in
 one fixed order (the CPU kernels' order: inputs by index, examples in mini-batch
 order), and phases are separated by ``syncthreads``. No atomics, so a run gives
-the same bytes whatever the number of threads. The scalar maths (activations,
-costs, the counter-based dropout draws) are the CPU engine's own functions,
-compiled for the GPU, so masks and shuffles are those of a CPU run.
+the same bytes whatever the number of threads. The scalar rules (activations,
+costs, the counter-based dropout draws, the SGD step, the output delta, softmax and
+scoring) are :mod:`nnsci.engine.rules`', which the CPU engine calls too, compiled for
+the GPU, so masks, steps and scores are those of a CPU run.
 
 Per mini-batch: forward (BP0), delta^L (BP1); then for l = L..1, delta^{l-1} =
 (W^l)^T delta^l * sigma'(z^{l-1}) with the weights before the update (BP2), and
 then W^l, b^l take their step from dC/dW^l = sum_x delta^l a^{l-1 T} and dC/db^l =
-sum_x delta^l (BP3, BP4) by the CPU engine's update rule (L2 as decay or
+sum_x delta^l (BP3, BP4) by :func:`nnsci.engine.rules.sgd_step` (L2 as decay or
 penalty, L1, momentum). Since lower layers need only W^l's old values, each layer
 is updated as soon as its delta has been passed down; no gradient buffer is
 needed for training.
@@ -32,10 +33,8 @@ See :mod:`.compat` for what the simulator and numba-cuda impose."""
 
 from __future__ import annotations
 
-import math
-
-from ..cpu.kernels import dropout_factor
-from ..functions import LOG_LIKELIHOOD, QUADRATIC, SOFTMAX, activate, activate_prime, cost_term, nan_to_num
+from ..functions import SOFTMAX, activate, activate_prime
+from ..rules import dropout_factor, output_delta, score_row, sgd_step, softmax_row
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND, F_MAPS, F_POOL, F_W,
                     F_WC, F_WOFF, F_WP)
 from .compat import import_cuda
@@ -47,54 +46,6 @@ kernel = cuda.jit(cache=True)
 
 
 # -- small pieces -------------------------------------------------------------------------------
-
-@device
-def softmax_row(Z, A, o, n):
-    """a = softmax(z) over one row at offset o (as the CPU: shift by the max, sum in float64)."""
-    top = Z[o]
-    for j in range(1, n):
-        top = max(top, Z[o + j])
-    total = 0.0
-    for j in range(n):
-        e = math.exp(Z[o + j] - top)
-        A[o + j] = e
-        total += e
-    for j in range(n):
-        A[o + j] = A[o + j] / total
-
-
-@device
-def sign(w):
-    if w > 0:
-        return 1
-    if w < 0:
-        return -1
-    return 0
-
-
-@device
-def step(p, v, r, g, is_weight, scale, decay, l1, mu):
-    """The CPU engine's update of one parameter p[r] whose mini-batch gradient sum is g.
-
-    Without momentum: W <- decay W - l1 sgn(W) - scale g (network2.py; decay = 1 - eta lambda/n,
-    scale = eta/m), b <- b - scale g. With momentum mu: v <- mu v - (1 - decay) W - l1 sgn(W)
-    - scale g, W <- W + v (biases: v <- mu v - scale g)."""
-    if mu == 0:
-        if not is_weight:
-            p[r] = p[r] - scale * g
-        elif l1 == 0:
-            p[r] = decay * p[r] - scale * g
-        else:
-            w = p[r]
-            p[r] = decay * w - l1 * sign(w) - scale * g
-    elif not is_weight:
-        v[r] = mu * v[r] - scale * g
-        p[r] = p[r] + v[r]
-    else:
-        w = p[r]
-        v[r] = mu * v[r] - (1 - decay) * w - l1 * sign(w) - scale * g
-        p[r] = w + v[r]
-
 
 @device
 def load_rows(X, A, rows, start, m, n_in, tid, nth):
@@ -183,7 +134,8 @@ def forward(p, T, sizes, u_off, cv_off, A, Z, M, CV, m_max, m, dropout, train, s
         cuda.syncthreads()
         if act == SOFTMAX:
             for i in range(tid, m, nth):
-                softmax_row(Z, A, zo + i * n_out, n_out)
+                o = zo + i * n_out
+                softmax_row(Z[o:o + n_out], A[o:o + n_out])
             cuda.syncthreads()
 
 
@@ -222,7 +174,7 @@ def dense_backward(p, v, g, T, l, sizes, u_off, src, A, Z, D, m_max, m, rate, tr
             for i in range(m):
                 s += D[do + i * n_out + j]
         if update:
-            step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
+            sgd_step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
         else:
             g[w0 + t] += s
     cuda.syncthreads()
@@ -299,7 +251,7 @@ def conv_backward(p, v, g, T, l, src, xo, A, Z, D, do, dxo, CV, G, co, m, update
                     si += D[do + (i * maps + f) * hp * wp + q]
                 s += si
         if update:
-            step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
+            sgd_step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
         else:
             g[w0 + t] += s
     cuda.syncthreads()
@@ -314,11 +266,7 @@ def backward(p, v, g, T, sizes, u_off, cv_off, cost, Tg, A, Z, M, D, CV, G, m_ma
     nL, oL, out_act = sizes[L], m_max * u_off[L], T[L, F_ACT]
     for t in range(tid, m * nL, nth):   # BP1; cross-entropy/sigmoid and log-likelihood/softmax: a - y
         i = t // nL
-        diff = A[oL + t] - Tg[rows[start + i], t - i * nL]
-        if cost == QUADRATIC:
-            D[oL + t] = diff * activate_prime(Z[oL + t], A[oL + t], out_act)
-        else:
-            D[oL + t] = diff
+        D[oL + t] = output_delta(A[oL + t], Tg[rows[start + i], t - i * nL], Z[oL + t], cost, out_act)
     cuda.syncthreads()
     for l in range(L, 0, -1):
         rate = dropout[l]
@@ -403,21 +351,5 @@ def evaluate_kernel(run, P, T, sizes, u_off, cv_off, cost, X, Tg, labels, rows, 
             for i in range(tid, m, nth):
                 r = start + i
                 o = oL + i * nL
-                best = 0
-                for j in range(nL):
-                    out[r, j] = a[o + j]
-                    if a[o + j] > a[o + best]:
-                        best = j
-                per_correct[r] = 1 if best == labels[r] else 0
-                if cost == LOG_LIKELIHOOD:
-                    y = 0
-                    for j in range(nL):
-                        if Tg[r, j] > Tg[r, y]:
-                            y = j
-                    per_cost[r] = nan_to_num(-math.log(a[o + y]))
-                else:
-                    s = 0.0
-                    for j in range(nL):
-                        s += cost_term(a[o + j], Tg[r, j], cost)
-                    per_cost[r] = s
+                per_cost[r], per_correct[r] = score_row(a[o:o + nL], Tg[r], labels[r], cost, out[r])
         cuda.syncthreads()
