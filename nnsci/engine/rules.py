@@ -154,8 +154,8 @@ def softmax_row(z, a):
     n = z.shape[0]
     top = z[0]
     for j in range(1, n):
-        top = max(top, z[j])
-    total = 0.0
+        top = z[j] if z[j] > top else top   # max(top, z[j]) as numba computes it (numba-cuda
+    total = 0.0                             # cannot compile builtin max inside an @njit function)
     for j in range(n):
         e = math.exp(z[j] - top)
         a[j] = e

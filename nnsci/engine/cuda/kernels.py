@@ -33,13 +33,15 @@ See :mod:`.compat` for what the simulator and numba-cuda impose."""
 
 from __future__ import annotations
 
+from .. import rules
 from ..functions import SOFTMAX, activate, activate_prime
-from ..rules import dropout_factor, output_delta, score_row, sgd_step, softmax_row
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND, F_MAPS, F_POOL, F_W,
                     F_WC, F_WOFF, F_WP)
-from .compat import import_cuda
+from ..rules import dropout_factor, output_delta
+from .compat import device_rule, import_cuda
 
 cuda = import_cuda()
+sgd_step, softmax_row, score_row = (device_rule(r) for r in (rules.sgd_step, rules.softmax_row, rules.score_row))
 
 device = cuda.jit(device=True)
 kernel = cuda.jit(cache=True)
