@@ -25,11 +25,11 @@ kernels pass, so the rule lives in one place."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from ..functions import SOFTMAX, activate
+from ..functions import SOFTMAX, activate, activate_prime
 from ..optim import ADAM, ADAMW
-from ..rules import adaptive_step, coupling, score_row, softmax_row
+from ..rules import adaptive_step, coupling, dropout_factor, score_row, softmax_row
 
 FM = False   # no fastmath: see the module docstring
 
@@ -113,6 +113,41 @@ def _outer_accumulate(d, a_in, gW, gb, m):
             for k in range(n_in):
                 g[k] += di * a0[k]
             i += 1
+
+
+@njit(cache=True, fastmath=FM)
+def dense_back(W, d, dp, m):
+    """dp[i, k] = sum_j W[j, k] d[i, j] (j in order): row j of W is read once for all m examples."""
+    n_out, n_in = W.shape
+    for i in range(m):
+        for k in range(n_in):
+            dp[i, k] = 0.0
+    for j in range(n_out):
+        w = W[j]
+        for i in range(m):
+            dij = d[i, j]
+            row = dp[i]
+            for k in range(n_in):
+                row[k] += w[k] * dij
+
+
+@njit(cache=True, fastmath=FM)
+def _bp2_finish(dp, zp, ap, act, m, p, train, seed, epoch, ids, key):
+    """delta^{l-1} *= sigma'(z^{l-1}) (and the dropout factor of each input unit)."""
+    n_in = dp.shape[1]
+    for i in range(m):
+        for k in range(n_in):
+            dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], act)
+        if p != 0.0:
+            for k in range(n_in):
+                dp[i, k] = dp[i, k] * dropout_factor(p, train, seed, epoch, ids[i], key, k)
+
+
+@njit(cache=True, fastmath=FM)
+def _times_prime(dp, zp, ap, act, m):
+    for i in range(m):
+        for k in range(dp.shape[1]):
+            dp[i, k] = dp[i, k] * activate_prime(zp[i, k], ap[i, k], act)
 
 
 @njit(cache=True)

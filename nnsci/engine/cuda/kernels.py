@@ -57,6 +57,26 @@ def load_rows(X, A, rows, start, m, n_in, tid, nth):
         A[t] = X[rows[start + i], t - i * n_in]
 
 
+@device
+def take(p, v, g, r, s, is_weight, update, scale, decay, l1, mu):
+    """Parameter r's gradient sum s: its SGD step (``update``) or added into g."""
+    if update:
+        sgd_step(p, v, r, s, is_weight, scale, decay, l1, mu)
+    else:
+        g[r] += s
+
+
+@device
+def unravel(t, n, hw, w):
+    """(i, c, y, x) of the flat index t = ((i C + c) h + y) w + x into blocks of n = C h w
+    elements (hw = h w)."""
+    i = t // n
+    c = (t - i * n) // hw
+    yx = t - i * n - c * hw
+    y = yx // w
+    return i, c, y, yx - y * w
+
+
 # -- forward ------------------------------------------------------------------------------------
 
 @device
@@ -71,11 +91,7 @@ def conv_forward(p, T, l, src, xo, Z, A, zo, CV, co, m, zero, tid, nth):
     w0, b0, act = T[l, F_WOFF], T[l, F_BOFF], T[l, F_ACT]
     n_out = maps * hp * wp
     for t in range(tid, m * n_out, nth):
-        i = t // n_out
-        f = (t - i * n_out) // (hp * wp)
-        pq = t - i * n_out - f * hp * wp
-        pp = pq // wp
-        qq = pq - pp * wp
+        i, f, pp, qq = unravel(t, n_out, hp * wp, wp)
         xi = xo + i * C * H * Wd
         ci = co + (i * maps + f) * hc * wc
         wf = w0 + f * C * k * k
@@ -124,8 +140,7 @@ def forward(p, T, sizes, u_off, cv_off, A, Z, M, CV, m_max, m, dropout, train, s
         else:   # dense or softmax: z = W a + b (the dot in input order, then the bias)
             w0, b0 = T[l, F_WOFF], T[l, F_BOFF]
             for t in range(tid, m * n_out, nth):
-                i = t // n_out
-                j = t - i * n_out
+                i, j = t // n_out, t % n_out   # example, unit
                 s = zero
                 for k in range(n_in):
                     s += p[w0 + j * n_in + k] * src[io + i * n_in + k]
@@ -175,10 +190,7 @@ def dense_backward(p, v, g, T, l, sizes, u_off, src, A, Z, D, m_max, m, rate, tr
             j = t - n_w
             for i in range(m):
                 s += D[do + i * n_out + j]
-        if update:
-            sgd_step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
-        else:
-            g[w0 + t] += s
+        take(p, v, g, w0 + t, s, t < n_w, update, scale, decay, l1, mu)
     cuda.syncthreads()
 
 
@@ -210,11 +222,7 @@ def conv_backward(p, v, g, T, l, src, xo, A, Z, D, do, dxo, CV, G, co, m, update
         prev = T[l - 1, F_ACT]
         n_in = C * H * Wd
         for t in range(tid, m * n_in, nth):
-            i = t // n_in
-            c = (t - i * n_in) // (H * Wd)
-            yx = t - i * n_in - c * H * Wd
-            yy = yx // Wd
-            xx = yx - yy * Wd
+            i, c, yy, xx = unravel(t, n_in, H * Wd, Wd)
             s = zero
             for u in range(k):
                 y = yy - (k - 1 - u)
@@ -252,10 +260,7 @@ def conv_backward(p, v, g, T, l, src, xo, A, Z, D, do, dxo, CV, G, co, m, update
                 for q in range(hp * wp):
                     si += D[do + (i * maps + f) * hp * wp + q]
                 s += si
-        if update:
-            sgd_step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
-        else:
-            g[w0 + t] += s
+        take(p, v, g, w0 + t, s, t < n_w, update, scale, decay, l1, mu)
     cuda.syncthreads()
 
 
