@@ -60,13 +60,13 @@ def dropout_factor(p, train, seed, epoch, example, layer, unit):
 
 # -- parameter steps -----------------------------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sign(w):
     """sgn(w) as an integer: 1, -1 or 0."""
     return (w > 0) - (w < 0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sgd_step(p, v, r, g, is_weight, scale, decay, l1, mu):
     """The book's SGD step of parameter p[r] (velocity v[r]) whose mini-batch gradient sum is g.
 
@@ -91,7 +91,7 @@ def sgd_step(p, v, r, g, is_weight, scale, decay, l1, mu):
         p[r] = w + v[r]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def coupling(opt, is_weight, eta, m, decay, l1, hyp, zero):
     """Which regularisation each optimiser's step gets, for a run of weights (``is_weight``) or
     of biases (and a normalised layer's gamma, beta: never L2, L1 or decay): (scale, shrink,
@@ -108,7 +108,7 @@ def coupling(opt, is_weight, eta, m, decay, l1, hyp, zero):
     return scale, shrink, l1w, c_2, c_1, d
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adaptive_step(p, v, m1, m2, r, g, opt, eta, m, mu, c1, c2, hyp, cpl):
     """One step of optimiser ``opt`` (a code of :mod:`nnsci.engine.optim`, not SGD) on p[r], whose
     mini-batch gradient sum over m examples is g; v, m1, m2: its velocity and moments; ``cpl``:
@@ -138,7 +138,7 @@ def adaptive_step(p, v, m1, m2, r, g, opt, eta, m, mu, c1, c2, hyp, cpl):
 
 # -- outputs -------------------------------------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def output_delta(a, y, z, cost, act):
     """BP1 for one output unit: (a - y) sigma'(z) for the quadratic cost; a - y for cross-entropy
     with sigmoid and log-likelihood with softmax outputs."""
