@@ -171,8 +171,9 @@ def opt_range(params, grad, velocity, m1, m2, r0, n, is_weight, opt, eta, m, dec
     the step's L2 and L1 factors of the book's rule (1 - eta lambda/n and eta l1/n; nesterov's) or
     AdamW's 1 - eta wd (weights); c1, c2: Adam's bias corrections; hyp: :data:`nnsci.engine.optim.HYPER`."""
     cpl = coupling(opt, is_weight, eta, m, decay, l1, hyp, np.zeros(1, params.dtype)[0])
-    for r in range(r0, r0 + n):
-        adaptive_step(params, velocity, m1, m2, r, grad[r], opt, eta, m, momentum, c1, c2, hyp, cpl)
+    p, g, v, a, b = params[r0:r0 + n], grad[r0:r0 + n], velocity[r0:r0 + n], m1[r0:r0 + n], m2[r0:r0 + n]
+    for r in range(n):   # (views indexed from 0: see .update._update_range)
+        adaptive_step(p, v, a, b, r, g[r], opt, eta, m, momentum, c1, c2, hyp, cpl)
 
 
 @njit(cache=True)

@@ -16,9 +16,12 @@ from .views import _parts
 
 @njit(cache=True, fastmath=FM)
 def _update_range(params, grad, velocity, r0, n, is_weight, scale, decay, l1, momentum):
-    """:func:`nnsci.engine.rules.sgd_step` on params[r0:r0+n] (elementwise)."""
-    for r in range(r0, r0 + n):
-        sgd_step(params, velocity, r, grad[r], is_weight, scale, decay, l1, momentum)
+    """:func:`nnsci.engine.rules.sgd_step` on params[r0:r0+n] (elementwise; on views indexed from 0,
+    which LLVM can vectorise: an index from r0 might be negative, and numba's wraparound check
+    on it keeps the loop scalar)."""
+    p, g, v = params[r0:r0 + n], grad[r0:r0 + n], velocity[r0:r0 + n]
+    for r in range(n):
+        sgd_step(p, v, r, g[r], is_weight, scale, decay, l1, momentum)
 
 
 @njit(cache=True)
