@@ -20,10 +20,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # Which source files each backend's numerics depend on (glob patterns under nnsci/): the engine, and
 # the on-the-fly augmentation (data/augment.py), which draws every epoch's shifts and rotations
 # inside the training loop (options.augment) and so is part of what a run computes.
+# The scalar rules both devices share live in engine/rules.py (engine/*.py), so neither backend
+# hashes the other's kernels.
 ENGINE_SOURCES = {
     "cpu": ["engine/*.py", "engine/cpu/*.py", "data/augment.py"],
-    # the CUDA kernels inline the CPU dropout draw
-    "cuda": ["engine/*.py", "engine/cuda/*.py", "engine/cpu/kernels.py", "data/augment.py"],
+    "cuda": ["engine/*.py", "engine/cuda/*.py", "data/augment.py"],
 }
 
 

@@ -203,7 +203,7 @@ def test_dropout_masks_drop_a_fraction_p_in_training_and_can_be_shared():
     """In training each input unit is kept with probability 1 - p and not rescaled (network3's rule);
     every layer draws its own mask (its own key) unless dropout_mask is shared (network3's behaviour:
     one key, so layers whose inputs have the same shape get the same mask)."""
-    from nnsci.engine.cpu.kernels import dropout_factor
+    from nnsci.engine.rules import dropout_factor
 
     f = np.array([dropout_factor(0.3, True, 99, 0, i, 1, k) for i in range(50) for k in range(100)])
     assert set(np.unique(f)) == {0.0, 1.0}

@@ -183,6 +183,31 @@ def test_engine_hash_depends_on_the_compile_target():
     assert len(hashes) == 2
 
 
+@pytest.mark.parametrize("engine,other", [("cpu", "cuda"), ("cuda", "cpu")])
+def test_engine_hash_covers_its_own_kernels_and_the_shared_rules_only(tmp_path, monkeypatch, engine, other):
+    """Editing one backend's kernels retrains that backend's runs only; editing the scalar rules
+    both devices share (nnsci/engine/rules.py) retrains both."""
+    import shutil
+
+    from nnsci import provenance
+
+    pkg = tmp_path / "nnsci"
+    shutil.copytree(provenance.PACKAGE_DIR, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", pkg)
+    before = provenance.engine_source_hash(engine)
+    for name in sorted(p.name for p in (pkg / "engine" / other).glob("*.py")):
+        with open(pkg / "engine" / other / name, "a") as f:
+            f.write("\n# a comment\n")
+    assert provenance.engine_source_hash(engine) == before
+    with open(pkg / "engine" / engine / "kernels.py", "a") as f:
+        f.write("\n# a comment\n")
+    changed = provenance.engine_source_hash(engine)
+    assert changed != before
+    with open(pkg / "engine" / "rules.py", "a") as f:
+        f.write("\n# a comment\n")
+    assert provenance.engine_source_hash(engine) != changed
+
+
 @pytest.mark.parametrize("engine", ["cpu", "cuda"])
 def test_engine_hash_covers_the_on_the_fly_augmentation_and_not_the_figures(tmp_path, monkeypatch, engine):
     """A run with options.augment draws its shifts and rotations in nnsci/data/augment.py inside

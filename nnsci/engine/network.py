@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NnsciError
-from .functions import ACTIVATIONS, COSTS
+from .functions import COSTS
 from .plan import Plan, compile_net, plan_from_json
 
 INITIALISERS = ("default", "large", "glorot", "he", "zeros", "network3")
@@ -44,7 +44,7 @@ class Network:
         self.params = np.zeros(self.n_params, dtype=self.dtype)
         self.w_off = np.zeros(self.L + 1, dtype=np.int64)
         self.b_off = np.zeros(self.L + 1, dtype=np.int64)
-        # dropout[l]: rate on the input of layer l (see kernels.dropout_factor); index 0 unused.
+        # dropout[l]: rate on the input of layer l (see nnsci.engine.rules.dropout_factor); index 0 unused.
         self.dropout = np.zeros(self.L + 1, dtype=np.float64)
         for l, ly in enumerate(plan.layers, start=1):
             self.w_off[l], self.b_off[l] = ly.w_off, ly.b_off
@@ -56,14 +56,13 @@ class Network:
             self.norm_f[l] = ly.norm_momentum, ly.norm_eps
         self.state = np.zeros(plan.n_state, dtype=self.dtype)
         self.reset_norm()
+        # The compact form (the book's dense networks): a fact about network2.py's initialisation
+        # draw order and about the save format, not about which kernels train the network.
         compact = plan.compact
         self.is_compact = compact is not None
-        last = plan.layers[-1]
         self.hidden_name = compact[1] if compact else None
-        self.output_name = last.activation
+        self.output_name = plan.layers[-1].activation
         self.cost_name = plan.cost
-        self.hidden = ACTIVATIONS[self.hidden_name] if compact else -1
-        self.output = ACTIVATIONS[last.activation]
         self.cost = COSTS[plan.cost]
 
     @classmethod

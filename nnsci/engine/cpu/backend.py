@@ -1,9 +1,7 @@
 """The CPU backend object: the buffers of one run or a family of runs, and what the trainer needs.
 
-The trainer calls these methods and never sees a kernel argument. A network of
-the compact form (dense layers, one hidden activation) runs on the dense
-kernels of :mod:`.kernels` (chapters 1-5's bytes); every other plan on
-:mod:`.plan_kernels`.
+The trainer calls these methods and never sees a kernel argument. Every network, the book's
+dense ones included, runs on the layer-plan kernels of :mod:`.plan_kernels`.
 
 Normalised layers: ``net.state`` (batch normalisation's running statistics) lives, like the
 parameters, in host memory, which is this backend's device memory; training moves it,
@@ -17,9 +15,9 @@ import numpy as np
 
 from ..optim import HYPER, SGD
 from ...errors import NnsciError
-from . import kernels as dk
 from . import plan_kernels as pk
 from .norm import NORM_BATCH, NORM_RUNNING
+from .views import Buffers, Data, Net, Optim, Rates
 
 NORM_MODES = {"running": NORM_RUNNING, "batch": NORM_BATCH}
 
@@ -30,38 +28,50 @@ def norm_mode(name):
     return NORM_MODES[name]
 
 
-def norm_buffers(net, m_max):
-    """NX, ND (a normalised layer's xhat and dC/dz, m_max rows each) and NS (each layer's batch
-    or per-example statistics, float64)."""
-    units = max(1, net.plan.norm_units()) if not net.is_compact else 1
+def buffers(net, m_max, training=True):
+    """The kernels' :class:`.views.Buffers` for mini-batches (or evaluation chunks) of up to m_max
+    rows; without ``training``, no room for deltas and gradients (one element each)."""
+    def zeros(n):
+        return np.zeros(max(1, n), dtype=net.dtype)
+
+    total, conv, units = int(net.u_off[-1]), net.plan.conv_units(), net.plan.norm_units()
+    r = m_max if training else 0   # rows of the backward pass's buffers
     S = max([1, m_max] + [ly.n_biases for ly in net.layers])
-    return (np.zeros(m_max * units, dtype=net.dtype), np.zeros(m_max * units, dtype=net.dtype),
-            np.zeros((net.L + 1, 2, S), dtype=np.float64))
+    return Buffers(A=zeros(m_max * total), Z=zeros(m_max * total), M=zeros(m_max * total), D=zeros(r * total),
+                   CV=zeros(m_max * conv), G=zeros(r * conv), WT=zeros(net.n_params),
+                   grad=zeros(net.n_params if training else 0),
+                   Tb=np.zeros((m_max, int(net.sizes[-1])), dtype=net.dtype), ids=np.zeros(m_max, dtype=np.int64),
+                   NX=zeros(m_max * units), ND=zeros(r * units), NS=np.zeros((net.L + 1, 2, S), dtype=np.float64))
+
+
+def kernel_net(net):
+    """A network as the kernels take it (:class:`.views.Net`)."""
+    return Net(net.params, net.table, net.sizes, net.u_off, net.cost, net.dropout, net.state, net.norm_f)
+
+
+def kernel_data(data):
+    return Data(data.x, data.t, data.labels)
+
+
+def threaded(parallel, serial):
+    """The kernel to run and numba's thread count: the serial twin on one thread
+    (:func:`.plan_kernels._twins`)."""
+    threads = numba.get_num_threads()
+    return (parallel if threads > 1 else serial), threads
 
 
 class Workspace:
-    """Buffers for one network and batch size (allocated once per run)."""
+    """Buffers for one network and batch size (allocated once per run) and its optimiser's state."""
 
     def __init__(self, net, m_max: int):
-        total = int(net.u_off[-1])
         self.m_max = m_max
-        self.A = np.zeros(m_max * total, dtype=net.dtype)
-        self.Z = np.zeros(m_max * total, dtype=net.dtype)
-        self.M = np.zeros(m_max * total, dtype=net.dtype)
-        self.D = np.zeros(m_max * total, dtype=net.dtype)
-        conv = max(1, net.plan.conv_units()) if not net.is_compact else 1
-        self.CV = np.zeros(m_max * conv, dtype=net.dtype)
-        self.G = np.zeros(m_max * conv, dtype=net.dtype)
-        self.grad = np.zeros(net.n_params, dtype=net.dtype)
-        self.WT = np.zeros(net.n_params if not net.is_compact else 1, dtype=net.dtype)  # weights transposed
+        self.buf = buffers(net, m_max)
+        self.grad = self.buf.grad
         self.velocity = np.zeros(net.n_params, dtype=net.dtype)
         # The other optimisers' state (nnsci.engine.optim): first and second moments, steps taken.
         self.moment1 = np.zeros(net.n_params, dtype=net.dtype)
         self.moment2 = np.zeros(net.n_params, dtype=net.dtype)
         self.step = np.zeros(1, dtype=np.int64)
-        self.Tb = np.zeros((m_max, int(net.sizes[-1])), dtype=net.dtype)
-        self.ids = np.zeros(m_max, dtype=np.int64)
-        self.NX, self.ND, self.NS = norm_buffers(net, m_max)
 
 
 class CpuFamily:
@@ -124,17 +134,10 @@ class CpuFamily:
         etas, decays, l1s = (np.broadcast_to(np.asarray(v, dtype=net.dtype), (nb,)).copy() for v in (eta, decay, l1))
         momentum = net.dtype.type(momentum)
         opt, hyp = self.optim[run]
-        if net.is_compact:
-            dk.sgd_epoch(net.params, ws.velocity, ws.moment1, ws.moment2, ws.step, net.w_off, net.b_off, net.sizes,
-                         net.hidden, net.output, net.cost, data.x, data.t, order, n_used, ws.m_max, net.u_off, ws.A,
-                         ws.Z, ws.M, ws.D, ws.grad, ws.Tb, ws.ids, etas, decays, l1s, momentum, opt, hyp,
-                         net.dropout, np.uint64(dropout_seed), epoch)
-        else:
-            pk.sgd_epoch_plan(net.params, ws.velocity, ws.moment1, ws.moment2, ws.step, net.table, net.sizes,
-                              net.u_off, net.cost, data.x, data.t, order, n_used, ws.m_max, ws.A, ws.Z, ws.M, ws.D,
-                              ws.CV, ws.G, ws.WT, ws.grad, ws.Tb, ws.ids, etas, decays, l1s, momentum, opt, hyp,
-                              net.dropout, np.uint64(dropout_seed), epoch, numba.get_num_threads(), ws.NX, ws.ND, ws.NS,
-                              net.state, net.norm_f)
+        optim = Optim(opt, hyp, momentum, ws.velocity, ws.moment1, ws.moment2, ws.step)
+        kernel, threads = threaded(pk.sgd_epoch_parallel, pk.sgd_epoch_serial)
+        kernel(kernel_net(net), ws.buf, optim, kernel_data(data), order, n_used, Rates(etas, decays, l1s),
+               np.uint64(dropout_seed), epoch, threads)
 
     def gradient_sum(self, data, rows=None, run=0, norm="batch"):
         """The sum over ``rows`` (default: all) of dC_x/d(params), dropout in its inference form,
@@ -145,15 +148,8 @@ class CpuFamily:
         net, ws = self.nets[run], self.ws[run]
         if rows is None:
             rows = np.arange(len(data), dtype=np.int64)
-        if net.is_compact:
-            dk.gradient_sum(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
-                            data.x, data.t, rows, ws.m_max, net.u_off, ws.A, ws.Z, ws.M, ws.D, ws.grad,
-                            ws.Tb, ws.ids, net.dropout)
-        else:
-            pk.gradient_sum_plan(net.params, net.table, net.sizes, net.u_off, net.cost, data.x, data.t, rows,
-                                 ws.m_max, ws.A, ws.Z, ws.M, ws.D, ws.CV, ws.G, ws.WT, ws.grad, ws.Tb, ws.ids,
-                                 net.dropout, numba.get_num_threads(), ws.NX, ws.ND, ws.NS, net.state,
-                                 net.norm_f, mode)
+        kernel, threads = threaded(pk.gradient_sum_parallel, pk.gradient_sum_serial)
+        kernel(kernel_net(net), ws.buf, kernel_data(data), rows, threads, mode)
         return ws.grad
 
     # -- evaluation ------------------------------------------------------------------------------
@@ -165,12 +161,11 @@ class CpuFamily:
         """Forward passes over the rows of x in mini-batches of ``batch`` (serial; for timing)."""
         net, ws = self.nets[run], self.ws[run]
         x = np.ascontiguousarray(x, dtype=net.dtype)
-        if net.is_compact:
-            pk.forward_rows_dense(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, x,
-                                  ws.m_max, net.u_off, ws.A, ws.Z, ws.M, net.dropout)
-        else:
-            pk.forward_rows(net.params, net.table, net.sizes, net.u_off, x, ws.m_max, ws.A, ws.Z, ws.M, ws.CV,
-                            ws.WT, net.dropout, ws.NX, ws.NS, net.state, net.norm_f)
+        n, nL = x.shape[0], int(net.sizes[-1])
+        data = Data(x, np.zeros((n, nL), dtype=net.dtype), np.zeros(n, dtype=np.int64))
+        empty = np.zeros(0, dtype=np.float64)
+        pk.evaluate_serial(kernel_net(net), ws.buf, data, np.arange(n), np.zeros((0, nL), dtype=net.dtype), empty,
+                           np.zeros(0, dtype=np.int64), 1, NORM_RUNNING)
 
     # -- what this backend cannot do (nnsci.engine.protocol.Backend) ------------------------------
     @property
@@ -193,21 +188,11 @@ def evaluate_rows(net, data, chunk=256, norm="running"):
     out = np.zeros((n, int(net.sizes[-1])), dtype=net.dtype)
     per_cost = np.zeros(n, dtype=np.float64)
     per_correct = np.zeros(n, dtype=np.int64)
-    if net.is_compact:
-        dk.evaluate(net.params, net.w_off, net.b_off, net.sizes, net.hidden, net.output, net.cost,
-                    data.x, data.t, data.labels, net.u_off, chunk, net.dropout, out, per_cost, per_correct)
-    else:
-        if mode == NORM_RUNNING or not net.plan.has_batch_norm:
-            chunk = min(chunk, 64)   # ConvPool layers keep every example's patches
-        total = int(net.u_off[-1])
-        conv = max(1, net.plan.conv_units())
-        A, Z, M = (np.zeros(chunk * total, dtype=net.dtype) for _ in range(3))
-        CV = np.zeros(chunk * conv, dtype=net.dtype)
-        WT = np.zeros(net.n_params, dtype=net.dtype)
-        NX, _, NS = norm_buffers(net, chunk)
-        pk.evaluate_plan(net.params, net.table, net.sizes, net.u_off, net.cost, data.x, data.t, data.labels,
-                         chunk, net.dropout, A, Z, M, CV, WT, out, per_cost, per_correct, numba.get_num_threads(),
-                         NX, NS, net.state, net.norm_f, mode)
+    if mode == NORM_RUNNING or not net.plan.has_batch_norm:
+        chunk = min(chunk, 64)   # ConvPool layers keep every example's patches
+    kernel, threads = threaded(pk.evaluate_parallel, pk.evaluate_serial)
+    kernel(kernel_net(net), buffers(net, chunk, training=False), kernel_data(data), np.arange(n), out, per_cost,
+           per_correct, threads, mode)
     return out, per_cost, per_correct
 
 

@@ -1,88 +1,64 @@
-"""The parameter update of the layer-plan kernels, on part t of nt of every layer's units (maps of
-a ConvPool layer, rows of a dense one): the book's SGD rule (:func:`.kernels.update`) or another
-optimiser (:func:`.kernels.opt_range`), elementwise, so each thread can own its part
-(:mod:`.plan_kernels`, phase 2)."""
+"""The parameter update of the plan kernels, on part t of nt of every layer's units (maps of a
+ConvPool layer, rows of a dense one): the book's SGD rule (:func:`nnsci.engine.rules.sgd_step`) or
+another optimiser (:func:`.kernels.opt_range`), elementwise, so each thread can own its part
+(:mod:`.plan_kernels`, phase 2). Weights get L2, L1 and decay; biases, and a normalised layer's
+gamma and beta, only the gradient step (and momentum)."""
 
 from __future__ import annotations
 
 from numba import njit
 
 from ..plan import F_BOFF, F_GOFF, F_NB, F_NORM, F_NW, F_WOFF, NO_NORM
+from ..rules import sgd_step
 from .kernels import FM, opt_range
-
-
-@njit(cache=True)
-def _parts(n, t, nt):
-    """Part t of range(n) split into nt contiguous parts."""
-    return n * t // nt, n * (t + 1) // nt
+from .views import _parts
 
 
 @njit(cache=True, fastmath=FM)
 def _update_range(params, grad, velocity, r0, n, is_weight, scale, decay, l1, momentum):
-    """:func:`.kernels.update`'s rule on params[r0:r0+n] (elementwise)."""
-    lo, hi = r0, r0 + n
-    if momentum == 0:
-        if not is_weight:
-            for r in range(lo, hi):
-                params[r] = params[r] - scale * grad[r]
-        elif l1 == 0:
-            for r in range(lo, hi):
-                params[r] = decay * params[r] - scale * grad[r]
-        else:
-            for r in range(lo, hi):
-                w = params[r]
-                sgn = (w > 0) - (w < 0)
-                params[r] = decay * w - l1 * sgn - scale * grad[r]
-    else:
-        if not is_weight:
-            for r in range(lo, hi):
-                velocity[r] = momentum * velocity[r] - scale * grad[r]
-                params[r] = params[r] + velocity[r]
-        else:
-            shrink = 1 - decay
-            for r in range(lo, hi):
-                w = params[r]
-                sgn = (w > 0) - (w < 0)
-                velocity[r] = momentum * velocity[r] - shrink * w - l1 * sgn - scale * grad[r]
-                params[r] = w + velocity[r]
+    """:func:`nnsci.engine.rules.sgd_step` on params[r0:r0+n] (elementwise; on views indexed from 0,
+    which LLVM can vectorise: an index from r0 might be negative, and numba's wraparound check
+    on it keeps the loop scalar)."""
+    p, g, v = params[r0:r0 + n], grad[r0:r0 + n], velocity[r0:r0 + n]
+    for r in range(n):
+        sgd_step(p, v, r, g[r], is_weight, scale, decay, l1, momentum)
 
 
 @njit(cache=True)
-def update_part(params, grad, velocity, T, scale, decay, l1, momentum, t, nt):
-    """:func:`.kernels.update`'s rule on part t of nt of every layer's units (as
-    :func:`gradient_part`): weights decay (L2), L1 and momentum; biases, and a normalised layer's
-    gamma and beta, only the gradient step (and momentum)."""
-    L = T.shape[0] - 1
-    for l in range(1, L + 1):
-        units = T[l, F_NB]
-        per = T[l, F_NW] // units
-        j0, j1 = _parts(units, t, nt)
-        _update_range(params, grad, velocity, T[l, F_WOFF] + j0 * per, (j1 - j0) * per, True, scale, decay,
-                      l1, momentum)
-        _update_range(params, grad, velocity, T[l, F_BOFF] + j0, j1 - j0, False, scale, decay, l1, momentum)
-        if T[l, F_NORM] != NO_NORM:
-            g0 = T[l, F_GOFF]
-            _update_range(params, grad, velocity, g0 + j0, j1 - j0, False, scale, decay, l1, momentum)
-            _update_range(params, grad, velocity, g0 + units + j0, j1 - j0, False, scale, decay, l1, momentum)
+def _ranges(T, l, t, nt):
+    """Layer l's part t of nt: (first weight, number of weights, first unit, number of units)."""
+    units = T[l, F_NB]
+    per = T[l, F_NW] // units
+    j0, j1 = _parts(units, t, nt)
+    return T[l, F_WOFF] + j0 * per, (j1 - j0) * per, j0, j1 - j0
 
 
 @njit(cache=True)
-def update_part_opt(params, grad, velocity, m1, m2, T, opt, eta, m, decay, l1, momentum, c1, c2, hyp, t, nt):
-    """:func:`.kernels.opt_range` (an optimiser other than the book's SGD, elementwise) on part t of
-    nt of every layer's units (as :func:`gradient_part`); a normalised layer's gamma and beta as
-    biases (no L2, L1 or weight decay)."""
-    L = T.shape[0] - 1
-    for l in range(1, L + 1):
-        units = T[l, F_NB]
-        per = T[l, F_NW] // units
-        j0, j1 = _parts(units, t, nt)
-        opt_range(params, grad, velocity, m1, m2, T[l, F_WOFF] + j0 * per, (j1 - j0) * per, True, opt, eta, m,
-                  decay, l1, momentum, c1, c2, hyp)
-        opt_range(params, grad, velocity, m1, m2, T[l, F_BOFF] + j0, j1 - j0, False, opt, eta, m, decay, l1,
-                  momentum, c1, c2, hyp)
+def update_part(net, buf, optim, scale, decay, l1, t, nt):
+    """The book's rule on part t of nt of every layer's units (as
+    :func:`.plan_kernels.gradient_part`); scale = eta / m."""
+    T, p, g, v, mu = net.table, net.params, buf.grad, optim.velocity, optim.momentum
+    for l in range(1, T.shape[0]):
+        w0, nw, j0, nj = _ranges(T, l, t, nt)
+        _update_range(p, g, v, w0, nw, True, scale, decay, l1, mu)
+        _update_range(p, g, v, T[l, F_BOFF] + j0, nj, False, scale, decay, l1, mu)
         if T[l, F_NORM] != NO_NORM:
             g0 = T[l, F_GOFF]
-            opt_range(params, grad, velocity, m1, m2, g0 + j0, j1 - j0, False, opt, eta, m, decay, l1,
-                      momentum, c1, c2, hyp)
-            opt_range(params, grad, velocity, m1, m2, g0 + units + j0, j1 - j0, False, opt, eta, m, decay, l1,
-                      momentum, c1, c2, hyp)
+            _update_range(p, g, v, g0 + j0, nj, False, scale, decay, l1, mu)
+            _update_range(p, g, v, g0 + T[l, F_NB] + j0, nj, False, scale, decay, l1, mu)
+
+
+@njit(cache=True)
+def update_part_opt(net, buf, optim, eta, m, decay, l1, c1, c2, t, nt):
+    """:func:`.kernels.opt_range` (an optimiser other than the book's SGD) on part t of nt of every
+    layer's units (as :func:`.plan_kernels.gradient_part`)."""
+    T, p, g = net.table, net.params, buf.grad
+    v, m1, m2, opt, hyp, mu = optim.velocity, optim.m1, optim.m2, optim.opt, optim.hyp, optim.momentum
+    for l in range(1, T.shape[0]):
+        w0, nw, j0, nj = _ranges(T, l, t, nt)
+        opt_range(p, g, v, m1, m2, w0, nw, True, opt, eta, m, decay, l1, mu, c1, c2, hyp)
+        opt_range(p, g, v, m1, m2, T[l, F_BOFF] + j0, nj, False, opt, eta, m, decay, l1, mu, c1, c2, hyp)
+        if T[l, F_NORM] != NO_NORM:
+            g0 = T[l, F_GOFF]
+            opt_range(p, g, v, m1, m2, g0 + j0, nj, False, opt, eta, m, decay, l1, mu, c1, c2, hyp)
+            opt_range(p, g, v, m1, m2, g0 + T[l, F_NB] + j0, nj, False, opt, eta, m, decay, l1, mu, c1, c2, hyp)

@@ -10,7 +10,11 @@ the import fixes it. Facts about numba.cuda that shaped the kernels:
   runs every thread as a Python thread and the blocks one after another, has no
   warp shuffles and no ``syncwarp``: every kernel here uses only
   ``syncthreads`` inside one block, so the same code runs in the simulator (CI)
-  and on a GPU, and nothing relies on a grid-wide sync."""
+  and on a GPU, and nothing relies on a grid-wide sync.
+- The kernels call the shared scalar rules of :mod:`nnsci.engine.rules` (``@njit`` functions),
+  which numba-cuda compiles as device functions. The simulator calls them as they are, which
+  works for scalars only: its arrays are objects of its own that a compiled function cannot
+  take, so a rule taking arrays runs from its Python source there (:func:`device_rule`)."""
 
 from __future__ import annotations
 
@@ -43,3 +47,10 @@ def simulated() -> bool:
     from numba.core import config
 
     return bool(config.ENABLE_CUDASIM)
+
+
+def device_rule(rule):
+    """A rule of :mod:`nnsci.engine.rules` that takes arrays, for the kernels: the ``@njit``
+    function itself on a GPU (numba-cuda compiles it as a device function), its Python source in
+    the simulator."""
+    return rule.py_func if simulated() else rule

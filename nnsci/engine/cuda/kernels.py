@@ -5,7 +5,7 @@ per step, so the SGD kernel is persistent: each thread block walks through every
 mini-batch of its run's epoch, and a family of runs (seeds, lambdas, the runs of
 a replica script, ensemble members) trains in one launch, one block per run.
 
-Layout: exactly the CPU engine's (:mod:`nnsci.engine.cpu.kernels`). Each run's
+Layout: exactly the CPU engine's (:mod:`nnsci.engine.plan`). Each run's
 parameters are a row of ``P`` (layer after layer, weights then biases, the
 layout of the plan); its activations ``A``, pre-activations ``Z``, dropout-masked
 inputs ``M`` and deltas ``D`` are rows of (runs, m_max * units), layer l's
@@ -16,14 +16,15 @@ Parallelism and determinism: inside a block, every output of a phase (an
 activation, a delta, a parameter's gradient) is computed whole by one thread, in
 one fixed order (the CPU kernels' order: inputs by index, examples in mini-batch
 order), and phases are separated by ``syncthreads``. No atomics, so a run gives
-the same bytes whatever the number of threads. The scalar maths (activations,
-costs, the counter-based dropout draws) are the CPU engine's own functions,
-compiled for the GPU, so masks and shuffles are those of a CPU run.
+the same bytes whatever the number of threads. The scalar rules (activations,
+costs, the counter-based dropout draws, the SGD step, the output delta, softmax and
+scoring) are :mod:`nnsci.engine.rules`', which the CPU engine calls too, compiled for
+the GPU, so masks, steps and scores are those of a CPU run.
 
 Per mini-batch: forward (BP0), delta^L (BP1); then for l = L..1, delta^{l-1} =
 (W^l)^T delta^l * sigma'(z^{l-1}) with the weights before the update (BP2), and
 then W^l, b^l take their step from dC/dW^l = sum_x delta^l a^{l-1 T} and dC/db^l =
-sum_x delta^l (BP3, BP4) by the CPU engine's update rule (L2 as decay or
+sum_x delta^l (BP3, BP4) by :func:`nnsci.engine.rules.sgd_step` (L2 as decay or
 penalty, L1, momentum). Since lower layers need only W^l's old values, each layer
 is updated as soon as its delta has been passed down; no gradient buffer is
 needed for training.
@@ -32,15 +33,15 @@ See :mod:`.compat` for what the simulator and numba-cuda impose."""
 
 from __future__ import annotations
 
-import math
-
-from ..cpu.kernels import dropout_factor
-from ..functions import LOG_LIKELIHOOD, QUADRATIC, SOFTMAX, activate, activate_prime, cost_term, nan_to_num
+from .. import rules
+from ..functions import SOFTMAX, activate, activate_prime
 from ..plan import (CONVPOOL, F_ACT, F_BOFF, F_C, F_H, F_HC, F_HP, F_K, F_KEY, F_KIND, F_MAPS, F_POOL, F_W,
                     F_WC, F_WOFF, F_WP)
-from .compat import import_cuda
+from ..rules import dropout_factor, output_delta
+from .compat import device_rule, import_cuda
 
 cuda = import_cuda()
+sgd_step, softmax_row, score_row = (device_rule(r) for r in (rules.sgd_step, rules.softmax_row, rules.score_row))
 
 device = cuda.jit(device=True)
 kernel = cuda.jit(cache=True)
@@ -49,59 +50,31 @@ kernel = cuda.jit(cache=True)
 # -- small pieces -------------------------------------------------------------------------------
 
 @device
-def softmax_row(Z, A, o, n):
-    """a = softmax(z) over one row at offset o (as the CPU: shift by the max, sum in float64)."""
-    top = Z[o]
-    for j in range(1, n):
-        top = max(top, Z[o + j])
-    total = 0.0
-    for j in range(n):
-        e = math.exp(Z[o + j] - top)
-        A[o + j] = e
-        total += e
-    for j in range(n):
-        A[o + j] = A[o + j] / total
-
-
-@device
-def sign(w):
-    if w > 0:
-        return 1
-    if w < 0:
-        return -1
-    return 0
-
-
-@device
-def step(p, v, r, g, is_weight, scale, decay, l1, mu):
-    """The CPU engine's update of one parameter p[r] whose mini-batch gradient sum is g.
-
-    Without momentum: W <- decay W - l1 sgn(W) - scale g (network2.py; decay = 1 - eta lambda/n,
-    scale = eta/m), b <- b - scale g. With momentum mu: v <- mu v - (1 - decay) W - l1 sgn(W)
-    - scale g, W <- W + v (biases: v <- mu v - scale g)."""
-    if mu == 0:
-        if not is_weight:
-            p[r] = p[r] - scale * g
-        elif l1 == 0:
-            p[r] = decay * p[r] - scale * g
-        else:
-            w = p[r]
-            p[r] = decay * w - l1 * sign(w) - scale * g
-    elif not is_weight:
-        v[r] = mu * v[r] - scale * g
-        p[r] = p[r] + v[r]
-    else:
-        w = p[r]
-        v[r] = mu * v[r] - (1 - decay) * w - l1 * sign(w) - scale * g
-        p[r] = w + v[r]
-
-
-@device
 def load_rows(X, A, rows, start, m, n_in, tid, nth):
     """Copy the m input rows rows[start:start+m] into the layer-0 block of A."""
     for t in range(tid, m * n_in, nth):
         i = t // n_in
         A[t] = X[rows[start + i], t - i * n_in]
+
+
+@device
+def take(p, v, g, r, s, is_weight, update, scale, decay, l1, mu):
+    """Parameter r's gradient sum s: its SGD step (``update``) or added into g."""
+    if update:
+        sgd_step(p, v, r, s, is_weight, scale, decay, l1, mu)
+    else:
+        g[r] += s
+
+
+@device
+def unravel(t, n, hw, w):
+    """(i, c, y, x) of the flat index t = ((i C + c) h + y) w + x into blocks of n = C h w
+    elements (hw = h w)."""
+    i = t // n
+    c = (t - i * n) // hw
+    yx = t - i * n - c * hw
+    y = yx // w
+    return i, c, y, yx - y * w
 
 
 # -- forward ------------------------------------------------------------------------------------
@@ -118,11 +91,7 @@ def conv_forward(p, T, l, src, xo, Z, A, zo, CV, co, m, zero, tid, nth):
     w0, b0, act = T[l, F_WOFF], T[l, F_BOFF], T[l, F_ACT]
     n_out = maps * hp * wp
     for t in range(tid, m * n_out, nth):
-        i = t // n_out
-        f = (t - i * n_out) // (hp * wp)
-        pq = t - i * n_out - f * hp * wp
-        pp = pq // wp
-        qq = pq - pp * wp
+        i, f, pp, qq = unravel(t, n_out, hp * wp, wp)
         xi = xo + i * C * H * Wd
         ci = co + (i * maps + f) * hc * wc
         wf = w0 + f * C * k * k
@@ -171,8 +140,7 @@ def forward(p, T, sizes, u_off, cv_off, A, Z, M, CV, m_max, m, dropout, train, s
         else:   # dense or softmax: z = W a + b (the dot in input order, then the bias)
             w0, b0 = T[l, F_WOFF], T[l, F_BOFF]
             for t in range(tid, m * n_out, nth):
-                i = t // n_out
-                j = t - i * n_out
+                i, j = t // n_out, t % n_out   # example, unit
                 s = zero
                 for k in range(n_in):
                     s += p[w0 + j * n_in + k] * src[io + i * n_in + k]
@@ -183,7 +151,8 @@ def forward(p, T, sizes, u_off, cv_off, A, Z, M, CV, m_max, m, dropout, train, s
         cuda.syncthreads()
         if act == SOFTMAX:
             for i in range(tid, m, nth):
-                softmax_row(Z, A, zo + i * n_out, n_out)
+                o = zo + i * n_out
+                softmax_row(Z[o:o + n_out], A[o:o + n_out])
             cuda.syncthreads()
 
 
@@ -221,10 +190,7 @@ def dense_backward(p, v, g, T, l, sizes, u_off, src, A, Z, D, m_max, m, rate, tr
             j = t - n_w
             for i in range(m):
                 s += D[do + i * n_out + j]
-        if update:
-            step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
-        else:
-            g[w0 + t] += s
+        take(p, v, g, w0 + t, s, t < n_w, update, scale, decay, l1, mu)
     cuda.syncthreads()
 
 
@@ -256,11 +222,7 @@ def conv_backward(p, v, g, T, l, src, xo, A, Z, D, do, dxo, CV, G, co, m, update
         prev = T[l - 1, F_ACT]
         n_in = C * H * Wd
         for t in range(tid, m * n_in, nth):
-            i = t // n_in
-            c = (t - i * n_in) // (H * Wd)
-            yx = t - i * n_in - c * H * Wd
-            yy = yx // Wd
-            xx = yx - yy * Wd
+            i, c, yy, xx = unravel(t, n_in, H * Wd, Wd)
             s = zero
             for u in range(k):
                 y = yy - (k - 1 - u)
@@ -298,10 +260,7 @@ def conv_backward(p, v, g, T, l, src, xo, A, Z, D, do, dxo, CV, G, co, m, update
                 for q in range(hp * wp):
                     si += D[do + (i * maps + f) * hp * wp + q]
                 s += si
-        if update:
-            step(p, v, w0 + t, s, t < n_w, scale, decay, l1, mu)
-        else:
-            g[w0 + t] += s
+        take(p, v, g, w0 + t, s, t < n_w, update, scale, decay, l1, mu)
     cuda.syncthreads()
 
 
@@ -314,11 +273,7 @@ def backward(p, v, g, T, sizes, u_off, cv_off, cost, Tg, A, Z, M, D, CV, G, m_ma
     nL, oL, out_act = sizes[L], m_max * u_off[L], T[L, F_ACT]
     for t in range(tid, m * nL, nth):   # BP1; cross-entropy/sigmoid and log-likelihood/softmax: a - y
         i = t // nL
-        diff = A[oL + t] - Tg[rows[start + i], t - i * nL]
-        if cost == QUADRATIC:
-            D[oL + t] = diff * activate_prime(Z[oL + t], A[oL + t], out_act)
-        else:
-            D[oL + t] = diff
+        D[oL + t] = output_delta(A[oL + t], Tg[rows[start + i], t - i * nL], Z[oL + t], cost, out_act)
     cuda.syncthreads()
     for l in range(L, 0, -1):
         rate = dropout[l]
@@ -403,21 +358,5 @@ def evaluate_kernel(run, P, T, sizes, u_off, cv_off, cost, X, Tg, labels, rows, 
             for i in range(tid, m, nth):
                 r = start + i
                 o = oL + i * nL
-                best = 0
-                for j in range(nL):
-                    out[r, j] = a[o + j]
-                    if a[o + j] > a[o + best]:
-                        best = j
-                per_correct[r] = 1 if best == labels[r] else 0
-                if cost == LOG_LIKELIHOOD:
-                    y = 0
-                    for j in range(nL):
-                        if Tg[r, j] > Tg[r, y]:
-                            y = j
-                    per_cost[r] = nan_to_num(-math.log(a[o + y]))
-                else:
-                    s = 0.0
-                    for j in range(nL):
-                        s += cost_term(a[o + j], Tg[r, j], cost)
-                    per_cost[r] = s
+                per_cost[r], per_correct[r] = score_row(a[o:o + nL], Tg[r], labels[r], cost, out[r])
         cuda.syncthreads()
