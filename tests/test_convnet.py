@@ -17,7 +17,8 @@ import pytest
 
 import numpy_convnet as ref
 from nnsci.engine import Dataset, Network, Options, OurStreams, evaluate, feedforward, gradient, sgd
-from nnsci.engine.plan import F_KEY, compile_net
+from nnsci.engine.compile_spec import compile_net
+from nnsci.engine.plan import F_KEY
 from nnsci.engine.trainer import History, best_validation
 from nnsci.errors import NnsciError
 

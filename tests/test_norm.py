@@ -20,7 +20,7 @@ import pytest
 import numpy_convnet as ref
 from nnsci.engine import Dataset, Network, Options, OurStreams, evaluate, feedforward, gradient, sgd
 from nnsci.engine.network import load_network
-from nnsci.engine.plan import compile_net
+from nnsci.engine.compile_spec import compile_net
 from nnsci.errors import NnsciError
 
 FC_BN = {"input": 6, "layers": [{"fc": {"n": 5, "activation": "tanh", "norm": "batch"}},

@@ -2,7 +2,8 @@
 
 from .data import Dataset
 from .network import Network, load_network, network_from_spec
-from .plan import Plan, compile_net
+from .compile_spec import compile_net
+from .plan import Plan
 from .rng import NielsenStreams, OurStreams
 from .trainer import (History, Options, accuracy, evaluate, feedforward, forward_only, gradient, gradient_norms,
                       layer_gradients, sgd, sgd_family, total_cost)

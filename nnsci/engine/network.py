@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import NnsciError
 from .functions import COSTS
-from .plan import Plan, compile_net, plan_from_json
+from .compile_spec import compile_net, plan_from_json
+from .plan import Plan
 
 INITIALISERS = ("default", "large", "glorot", "he", "zeros", "network3")
 

@@ -258,6 +258,3 @@ class Plan:
 def layer_dict(ly: Layer) -> dict:
     return asdict(ly)
 
-
-# The spec compiler (it builds Layer and Plan records, so it imports them from here).
-from .compile_spec import compile_net, plan_from_json  # noqa: E402,F401

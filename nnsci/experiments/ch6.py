@@ -220,7 +220,7 @@ def _provenance(results, run):
 
 
 def _describe(spec):
-    from ..engine.plan import compile_net
+    from ..engine.compile_spec import compile_net
 
     plan = compile_net(spec["net"], hidden=spec.get("hidden", "sigmoid"), cost=spec.get("cost"),
                        dropout_mask=(spec.get("options") or {}).get("dropout_mask", "per_layer"))
@@ -308,7 +308,7 @@ def sweep_points(results, sweep, scale):
 
 def book_plans():
     """The layer plans of the networks section 4.5 talks about."""
-    from ..engine.plan import compile_net
+    from ..engine.compile_spec import compile_net
 
     specs = load_experiments("ch6")
 
@@ -328,7 +328,7 @@ def book_plans():
 
 def toy_plan():
     """fig6.13's toy net: 28x28 -> 3 maps 5x5, 2x2 max-pooling -> 10 outputs."""
-    from ..engine.plan import compile_net
+    from ..engine.compile_spec import compile_net
 
     return compile_net({"input": [1, 28, 28], "layers": [{"conv": {"maps": 3, "k": 5, "pool": 2}},
                                                          {"softmax": {"n": 10}}]},

@@ -123,7 +123,7 @@ class RunSpec:
         network once (the engine checks the architecture, activations, cost and initialisers) and
         the engine's options; one-line errors naming the run and the key."""
         from ..engine.network import INITIALISERS
-        from ..engine.plan import compile_net
+        from ..engine.compile_spec import compile_net
         from ..engine.schedules import make_schedule
 
         if not isinstance(spec, dict):

@@ -31,7 +31,7 @@ def spec_network(chapter, experiment, title, names=None):
 
 def small_network(sizes, title):
     """A sketch of the sizes the book's text gives, compiled to a plan like any spec's net."""
-    from ..engine.plan import compile_net
+    from ..engine.compile_spec import compile_net
 
     return {"kind": "network", "sizes": plan_sizes(compile_net(list(sizes))), "title": title,
             "names": ["inputs"] + ["hidden"] * (len(sizes) - 2) + ["output"]}

@@ -34,7 +34,7 @@ def plan_sizes(plan):
 def spec_plan(chapter, experiment):
     """The layer plan of one experiment of config/experiments/<chapter>.yaml, as training compiles it."""
     from ..config import load_experiments
-    from ..engine.plan import compile_net
+    from ..engine.compile_spec import compile_net
 
     s = load_experiments(chapter)[experiment]
     return compile_net(s["net"], hidden=s.get("hidden", "sigmoid"), cost=s.get("cost", "cross_entropy"))
