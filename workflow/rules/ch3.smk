@@ -224,6 +224,7 @@ rule ch3_results_table:
         "../../environment.yml"
     input:
         run_metrics(*[e for e in CH3_REPLICAS + CH3_OURS if e not in CH3_MORE_DATA_RUNS]),
+        run_metrics("ch1.net100"),   # ch3.ce100.errors_removed_one_in: chapter 1's error rate before
     output:
         md=book_report("results/ch3/tables/results.md"),
         csv="results/ch3/tables/results.csv",
