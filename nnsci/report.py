@@ -90,7 +90,7 @@ SECTIONS = {
         "Introducing convolutional networks": [
             "net_full_layer_0", "net_full_layer_1", "toy_conv", "arithmetic"],
         "Convolutional neural networks in practice": [
-            "simple_conv", "tanh", "results", "ensemble", "ensemble_errors", "lambda_sweep", "sweeps"],
+            "simple_conv", "tanh", "results", "claims", "ensemble", "ensemble_errors", "lambda_sweep", "sweeps"],
     },
     "ch7": {
         "Optimisers and learning-rate schedules": ["optimizers", "lr_grid"],

@@ -217,7 +217,7 @@ def test_strict_check_fails_on_a_missing_chapter6_number(tmp_path):
 
 def test_claims_table_from_hand_made_curves(tmp_path):
     """ReLU reaches sigmoid's best (60) in 2 epochs, sigmoid in 6 (s0) and 4 (s1): speed-ups 3 and 2;
-    tanh reaches it in 3 epochs (2x, 1.33x); with FC 97 against 90 without."""
+    tanh reaches it in 3 epochs (2x, 1.33x); with FC 97 against 91 without."""
     import json
 
     from nnsci.experiments import ch6_claims as CL
@@ -227,7 +227,7 @@ def test_claims_table_from_hand_made_curves(tmp_path):
     curves = {CL.SIGMOID: [[10, 20, 30, 40, 50, 60], [10, 20, 40, 60, 55, 50]],
               CL.RELU: [[30, 60, 61, 62, 62, 62], [30, 60, 61, 62, 62, 62]],
               CL.TANH: [[30, 50, 60, 60, 60, 60], [30, 50, 60, 60, 60, 60]],
-              CL.WITH_FC: [[97] * 6, [97] * 6], CL.WITHOUT_FC: [[90] * 6, [90] * 6]}
+              CL.WITH_FC: [[97] * 6, [97] * 6], CL.WITHOUT_FC: [[91] * 6, [91] * 6]}
     for exp, seeds in curves.items():
         for rid, val in zip(run_ids(exp, scale), seeds):
             (tmp_path / "runs" / rid).mkdir(parents=True)
@@ -239,6 +239,6 @@ def test_claims_table_from_hand_made_curves(tmp_path):
     # tanh speed-ups 2 and 4/3: mean 1.67 +- 0.47, above 1 by more than its sd
     assert verdicts["ch6.tanh.faster"] == "holds"
     assert numbers["ch6.tanh.speedup_mean"] == pytest.approx(5 / 3, abs=1e-4)
-    # best-validation test accuracy: tanh 60 and 60, sigmoid 60 and 60: similar
-    assert verdicts["ch6.tanh.similar_accuracy"] == "holds"
-    assert verdicts["ch6.omitFC.fc_helps"] == "holds"
+    # tanh and sigmoid at 60%: still learning, so "similar accuracy" is not decided
+    assert verdicts["ch6.tanh.similar_accuracy"] == "not decided at this scale"
+    assert verdicts["ch6.omitFC.fc_helps"] == "holds"   # 97 against 91, both learned
