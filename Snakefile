@@ -56,4 +56,5 @@ rule all:
         rules.chapter7.input,
         "results/check/report.md",
         "results/benchmarks/jobs.md",
-        nnsci.report.CAPTION_DIR,
+        captions("check"),
+        captions("benchmarks"),

@@ -58,6 +58,16 @@ def _book_rows(book, ours, scale, enforced=(), full_ids=()):
     return rows
 
 
+def book_rows(scale, ours) -> list[dict]:
+    """The check's rows of the book's numbers (section ``book``) for our numbers ``ours`` (as
+    ``read_metrics`` gives them), against the repository's book.yaml and enforced chapters: what a
+    chapter's report captions show without the whole book's check."""
+    from .config import load_config
+
+    full_ids = set(load_stored("full")) if scale != "full" else set()
+    return _book_rows(load_book(), ours, scale, tuple(load_config()["enforce_chapters"]), full_ids)
+
+
 def _stored_rows(stored, ours, exact=False):
     rows = []
     for key in sorted(stored):

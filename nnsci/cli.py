@@ -119,10 +119,10 @@ def cmd_benchmarks(a):
 
 
 def cmd_report_captions(a):
-    from .report import write_captions
+    from .captions import write_captions
 
-    written = write_captions(a.results, a.out)
-    print(f"{len(written)} caption files in {a.out}")
+    written = write_captions(a.group, a.results, a.out, scale=a.scale)
+    print(f"{len(written)} caption files of {a.group}")
 
 
 def cmd_reference(a):
@@ -231,8 +231,10 @@ def build_parser():
     p.set_defaults(func=cmd_benchmarks)
 
     p = sub.add_parser("report-captions", help="write the captions of snakemake --report from the registries")
+    p.add_argument("group", help="a chapter (ch1, ...), check or benchmarks: whose captions to write")
     p.add_argument("--results", default="results", help="the build's results directory")
-    p.add_argument("--out", default="results/report/captions", help="where the captions go")
+    p.add_argument("--out", default=None, help="where the captions go (default results/report/captions/GROUP)")
+    p.add_argument("--scale", default=None, help="the build's scale (default: config)")
     p.set_defaults(func=cmd_report_captions)
 
     p = sub.add_parser("reference", help="store our current metrics as config/reference/<scale>/chN.yaml")

@@ -15,6 +15,7 @@ from nnsci.config import load_scale
 from nnsci.figures import FIGURES, load_all
 from nnsci.experiments import ch4 as ch4_numbers
 from nnsci.figures import ch4, ch4_catalog, ch4_xy
+from nnsci.figures.diagram_catalog import diagram_names
 
 
 def sig(z):
@@ -135,6 +136,26 @@ def test_best_five_bumps():
     assert dev == pytest.approx(brute_force_score(h), abs=1e-12)
 
 
+def test_design_function_default_is_the_widgets_start():
+    """fig4.19 as the book shows it: five heights from the widget's random start (round(30u) - 15) / 10,
+    i.e. tenths in [-1.5, 1.5], the same fixed draw as fig4.16, scored by the widget's rule; the
+    y axis -2.5 to 3 with ticks -2, -1, 1, 2, 3."""
+    st = ch4.design_state()
+    h = np.asarray(st["heights"])
+    assert h.shape == (5,)
+    assert np.all(np.abs(h) <= 1.5) and np.allclose(h * 10, np.round(h * 10))
+    assert np.array_equal(h, ch4.five_bump_heights())
+    assert st["deviation"] == pytest.approx(brute_force_score(h), abs=1e-12)
+    assert st["success"] == (brute_force_score(h) < 0.405)
+    assert st["ylim"] == (-2.5, 3) and st["yticks"] == (-2, -1, 1, 2, 3)
+
+
+def test_design_function_solved_is_the_medians():
+    st = ch4.design_state(solved=True)
+    assert np.allclose(st["heights"], [-1.243, -1.423, -0.341, -0.983, 1.143], atol=5e-4)
+    assert st["success"] and st["deviation"] == pytest.approx(0.372, abs=5e-4)
+
+
 def test_no_heights_on_a_grid_beat_the_medians():
     # bins are independent: search each bin's height over a 0.001 grid
     x = np.arange(100) / 100
@@ -207,9 +228,11 @@ def test_fixup_series():
 def test_catalog_is_the_registry():
     load_all()
     # ch4.learning (universality shown by learning) is beyond the book, not a catalog slot.
-    registered = {k for k in FIGURES if k.startswith("ch4.") and k != "ch4.learning"}
+    # The chapter's network diagrams are in the diagram catalog (tests/test_diagrams.py).
+    diagrams = {f"ch4.{n}" for n in diagram_names("ch4")}
+    registered = {k for k in FIGURES if k.startswith("ch4.") and k != "ch4.learning"} - diagrams
     assert registered == {f"ch4.{n}" for n in ch4_catalog.figure_names()}
-    assert len(registered) == 32  # 32 unique computed figures in the chapter
+    assert len(registered) == 33  # 32 unique computed figures in the chapter, and fig4.19 solved
     ids = " ".join(c for _, _, c in ch4_catalog.CATALOG).split()
     assert len(ids) == len(set(ids)) == 36  # 36 computed slots, 4 of them repeats
     assert sum(ext == "gif" for _, ext, _ in ch4_catalog.CATALOG) == 3
@@ -252,7 +275,7 @@ def test_gif_frames_follow_the_scale(built):
         assert im.n_frames == scale.gif_frames_max
 
 
-@pytest.mark.parametrize("name", ["design_function.png", "tower_construction.png", "create_step_function.gif"])
+@pytest.mark.parametrize("name", ["design_function.png", "design_function_solved.png", "tower_construction.png", "create_step_function.gif"])
 def test_rebuild_is_byte_identical(built, tmp_path, name):
     d, scale = built
     FIGURES["ch4." + name.rsplit(".", 1)[0]](tmp_path / name, {}, scale)

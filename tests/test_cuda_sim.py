@@ -9,6 +9,14 @@ runs trained in one launch must equal the same runs trained one by one."""
 
 from __future__ import annotations
 
+import functools
+import glob
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -186,26 +194,64 @@ def test_sgd_through_the_trainer_equals_the_cpu(tmp_path, caplog):
     assert p_resumed.tobytes() == p_gpu.tobytes() and h_resumed.training_cost == h_gpu.training_cost
 
 
-def test_every_kernel_compiles_for_a_gpu():
-    """The simulator runs the kernels as Python; numba-cuda's compiler (typing, NVVM) is checked by
-    compiling every kernel to PTX for sm_90, float32 and float64, without a GPU
-    (bench/cuda_ptx_check.py). Needs CUDA's libNVVM and libdevice (/usr/local/cuda or CUDA_HOME)."""
-    import glob
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+@functools.cache
+def ptx_check():
+    """bench/cuda_ptx_check.py's (exit status, stdout, stderr), run once for the tests below."""
+    repo = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(repo / "bench" / "cuda_ptx_check.py")], capture_output=True, text=True,
+                       timeout=900, env={**os.environ, "PYTHONPATH": str(repo)})
+    return r.returncode, r.stdout, r.stderr
 
+
+def ptx_check_output():
+    """The script's stdout, after checking that it ran; skipped where CUDA's libNVVM and libdevice
+    (/usr/local/cuda or CUDA_HOME) are missing."""
     home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
     if not glob.glob(os.path.join(home, "nvvm", "libdevice", "libdevice*.bc")):
         pytest.skip(f"no libdevice under {home}/nvvm (CUDA toolkit not installed)")
-    repo = Path(__file__).resolve().parents[1]
-    r = subprocess.run([sys.executable, str(repo / "bench" / "cuda_ptx_check.py")], capture_output=True, text=True,
-                       timeout=600, env={**os.environ, "PYTHONPATH": str(repo)})
-    if r.returncode != 0 and "nvvm" in (r.stderr or "").lower() and "ok " not in r.stdout:
-        pytest.skip(f"libNVVM not usable here: {r.stderr.strip().splitlines()[-1]}")
-    assert r.returncode == 0, r.stdout + r.stderr[-3000:]
-    assert r.stdout.count("ok ") == 6, r.stdout
+    rc, out, err = ptx_check()
+    if rc != 0 and "nvvm" in (err or "").lower() and "ok " not in out:
+        pytest.skip(f"libNVVM not usable here: {err.strip().splitlines()[-1]}")
+    assert rc == 0, out + err[-3000:]
+    return out
+
+
+def test_every_kernel_compiles_for_a_gpu():
+    """The simulator runs the kernels as Python; numba-cuda's compiler (typing, NVVM) is checked by
+    compiling every kernel to PTX for sm_90, float32 and float64, without a GPU
+    (bench/cuda_ptx_check.py)."""
+    out = ptx_check_output()
+    assert out.count("ok ") == 6, out
+
+
+FMA_LINE = re.compile(r"^ok +(\w+) (float\d+): fma default (\d+), fma=0 (\d+); "
+                      r"outside libdevice: default (\d+), fma=0 (\d+);", re.M)
+
+
+def test_no_fused_multiply_add_outside_libdevice():
+    """Every kernel is compiled with libNVVM's -fma=0 (nnsci/engine/cuda/nofma.py): in its PTX for
+    sm_90, compiled with every libdevice call made opaque (an external function whose body is not in
+    the PTX), no fma.rn/mad.rn instruction is left, in float32 and float64; with libNVVM's default
+    (-fma=1) the same compile has some (the contracted a * b + c of the engine's own arithmetic).
+    The fma inside libdevice's exp, log, tanh and erf remain until the engine has its own."""
+    found = FMA_LINE.findall(ptx_check_output())
+    assert sorted((k, d) for k, d, *_ in found) == sorted(
+        (k, d) for k in ("evaluate_kernel", "gradient_kernel", "sgd_epoch_kernel") for d in ("float32", "float64"))
+    for kernel, dtype, default, nofma, outside_default, outside_nofma in found:
+        what = f"{kernel} {dtype}"
+        assert int(outside_nofma) == 0, f"{what}: {outside_nofma} contracted multiply-adds under -fma=0"
+        assert int(outside_default) > 0, f"{what}: libNVVM's default contracted nothing (the count sees nothing)"
+        assert int(nofma) < int(default), what
+
+
+def test_the_fma_patch_refuses_an_unchecked_numba_cuda_and_stays_out_of_the_simulator():
+    from nnsci.engine.cuda import nofma
+    from nnsci.errors import NnsciError
+
+    nofma.check_version("0.30.4")
+    with pytest.raises(NnsciError, match="numba-cuda 0.31.0: the fma=0 compile patch"):
+        nofma.check_version("0.31.0")
+    assert not nofma.installed()   # conftest runs these tests in the simulator: nothing compiles there
 
 
 @pytest.mark.parametrize("engine", ["cuda", "cpu"])

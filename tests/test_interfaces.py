@@ -145,7 +145,7 @@ def test_a_bad_cpu_target_is_one_line_from_the_command():
     nnsci = Path(sys.executable).with_name("nnsci")
     cmd = [str(nnsci)] if nnsci.exists() else [sys.executable, "-c", "import sys; from nnsci.cli import main; "
                                                "sys.exit(main())"]
-    r = subprocess.run([*cmd, "report-captions", "--results", "nowhere"], env=bogus_env(), capture_output=True,
+    r = subprocess.run([*cmd, "report-captions", "ch1", "--results", "nowhere"], env=bogus_env(), capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 1
     assert r.stderr.strip() == "nnsci report-captions: error: NNSCI_CPU_TARGET='bogus': choose one of pinned, host"

@@ -177,17 +177,40 @@ def inverted_function(out, inputs, scale):
     style.save(fig, out)
 
 
-@figure("ch4.design_function")
-def design_function(out, inputs, scale):
-    """fig4.19: the challenge solved: the five bump heights with the least average deviation
-    from σ^{-1}∘f (the per-bin medians), scored as the book's widget scores them."""
+SUCCESS = 0.405  # the widget shows "Success!" below this average deviation
+
+
+def design_state(solved=False):
+    """The challenge widget's state: its five heights, their average deviation from σ^{-1}∘f and
+    whether the widget shows "Success!". Its default is the random start (fig4.16's fixed draw);
+    solved, the per-bin medians (the least average deviation)."""
+    h = U.best_bump_heights(5) if solved else five_bump_heights()
+    dev = U.average_deviation(h)
+    return {"heights": h, "deviation": dev, "success": dev < SUCCESS, "ylim": (-2.5, 3),
+            "yticks": (-2, -1, 1, 2, 3)}
+
+
+def draw_design(out, state):
     fig, net, ax = new_panel(figsize=(8.5, 4.6))
-    h = U.best_bump_heights(5)
-    draw_five_bumps(net, ax, h, ylim=(-2.5, 3), yticks=(-2, -1, 1, 2, 3))
+    draw_five_bumps(net, ax, state["heights"], ylim=state["ylim"], yticks=state["yticks"])
     x = np.linspace(0, 1, 1001)
     ax.plot(x, U.inverted_goal(x), color=BLUE, lw=2)
-    dev = U.average_deviation(h)
-    ax.text(0.03, 2.5, f"Average deviation: {dev:.2f}", fontsize=9)
-    if dev < 0.405:
+    ax.text(0.03, 2.5, f"Average deviation: {state['deviation']:.2f}", fontsize=9)
+    if state["success"]:
         ax.text(0.03, 2.0, "Success!", fontsize=9, color="green")
+    ax.text(0.97, -2.2, "Reset", fontsize=9, ha="right", bbox={"boxstyle": "round", "fc": "#EEEEEE"})
     style.save(fig, out)
+
+
+@figure("ch4.design_function")
+def design_function(out, inputs, scale):
+    """fig4.19: the challenge in the widget's default state: five bumps at the random start heights
+    (fig4.16's fixed draw) under σ^{-1}∘f, with their average deviation as the book's widget scores it."""
+    draw_design(out, design_state())
+
+
+@figure("ch4.design_function_solved")
+def design_function_solved(out, inputs, scale):
+    """fig4.19, solved (beside the book's default state): the five bump heights with the least
+    average deviation from σ^{-1}∘f (the per-bin medians), and the widget's "Success!"."""
+    draw_design(out, design_state(solved=True))

@@ -4,6 +4,7 @@ input) and figures/ch4_xy.py (two inputs, and the fix-up of the window of failur
 
 # (name, extension, catalog ids): one output file per unique computed figure of the book.
 # The book repeats four figures (fig4.05, fig4.17, fig4.33, fig4.39); each repeat is the same file.
+# fig4.19's solved state is a second file with no slot of its own.
 CATALOG = [
     ("function", "png", "fig4.01 fig4.05 fig4.17"),
     ("basic_manipulation", "png", "fig4.07"),
@@ -18,6 +19,7 @@ CATALOG = [
     ("five_bumps", "png", "fig4.16"),
     ("inverted_function", "png", "fig4.18 fig4.39"),
     ("design_function", "png", "fig4.19"),
+    ("design_function_solved", "png", ""),  # fig4.19 solved, beside the book's default state
     ("ti_graph", "png", "fig4.21"),
     ("step_3d", "gif", "fig4.22"),
     ("ti_graph_redux", "png", "fig4.23"),

@@ -7,13 +7,7 @@ rule benchmarks_table:
     conda:
         "../../environment.yml"
     input:
-        rules.chapter1.input,
-        rules.chapter2.input,
-        rules.chapter3.input,
-        rules.chapter4.input,
-        rules.chapter5.input,
-        rules.chapter6.input,
-        rules.chapter7.input,
+        ALL_CHAPTER_TARGETS,
     output:
         md=book_report("results/benchmarks/jobs.md"),
         csv="results/benchmarks/jobs.csv",

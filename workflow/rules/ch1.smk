@@ -1,5 +1,7 @@
 # Chapter 1: rules that train, draw and tabulate; `rule chapter1` names everything it builds.
 
+import nnsci.figures.diagram_catalog
+
 CH1_TARGETS = []
 
 # Figures drawn from the MNIST training images (fig/mnist.py) and figures that
@@ -16,6 +18,8 @@ CH1_MNIST_FIGURES = [
     "mnist_really_bad_images",
 ]
 CH1_PLOT_FIGURES = ["sigmoid_graph", "step_graph", "valley", "valley_with_ball"]
+# The perceptron, neuron and network diagrams (figures/diagram_catalog.py), drawn from the run specs.
+CH1_PLOT_FIGURES += nnsci.figures.diagram_catalog.diagram_names("ch1")
 
 # The SVM baseline's training-set size: the book's 50,000, capped by the scale.
 SVM_SIZE = SCALE_SPEC.svm_size(50000)
@@ -250,3 +254,4 @@ rule ch1_bitwise_table:
 rule chapter1:
     input:
         CH1_TARGETS,
+        captions("ch1"),

@@ -1,5 +1,7 @@
 # Chapter 3: rules that train, draw and tabulate; `rule chapter3` names everything it builds.
 
+import nnsci.figures.diagram_catalog
+
 CH3_TARGETS = []
 
 
@@ -24,6 +26,8 @@ CH3_DEMO_PLOTS = [
     "valley_sgd",
     "valley_momentum",
 ]
+# The neuron diagrams (figures/diagram_catalog.py).
+CH3_DEMO_PLOTS += nnsci.figures.diagram_catalog.diagram_names("ch3")
 CH3_DEMO_ANIMATIONS = ["saturation1", "saturation2", "saturation3", "saturation4"]
 CH3_DEMO_MNIST = ["more_data_5", "more_data_rotated_5"]
 
@@ -268,3 +272,4 @@ rule ch3_more_data_table:
 rule chapter3:
     input:
         CH3_TARGETS,
+        captions("ch3"),

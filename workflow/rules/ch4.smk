@@ -4,8 +4,11 @@
 import re
 
 import nnsci.figures.ch4_catalog
+import nnsci.figures.diagram_catalog
 
 CH4_FIGURES = nnsci.figures.ch4_catalog.figure_files()  # e.g. function.png, create_step_function.gif
+# The network and neuron diagrams (figures/diagram_catalog.py).
+CH4_FIGURES += [f"{n}.png" for n in nnsci.figures.diagram_catalog.diagram_names("ch4")]
 
 CH4_TARGETS = expand("results/ch4/figures/{f}", f=CH4_FIGURES)
 CH4_TARGETS += [
@@ -113,3 +116,4 @@ rule ch4_learning_table:
 rule chapter4:
     input:
         CH4_TARGETS,
+        captions("ch4"),

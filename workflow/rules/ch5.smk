@@ -1,5 +1,7 @@
 # Chapter 5: rules that train, draw and tabulate; `rule chapter5` names everything it builds.
 
+import nnsci.figures.diagram_catalog
+
 CH5_TARGETS = []
 
 
@@ -8,6 +10,8 @@ CH5_TARGETS = []
 # problem and the exploding-gradient construction (nnsci/demos.py, figures/ch5_demos.py,
 # experiments/ch5_analytic.py). None depends on the scale.
 CH5_DEMO_PLOTS = ["sigmoid_prime", "interval_width", "exploding_gradient"]
+# The network diagrams (figures/diagram_catalog.py), drawn from the run specs' layer plans.
+CH5_DEMO_PLOTS += nnsci.figures.diagram_catalog.diagram_names("ch5")
 
 CH5_TARGETS += expand("results/ch5/figures/{name}.png", name=CH5_DEMO_PLOTS)
 CH5_TARGETS += [
@@ -159,3 +163,4 @@ rule ch5_trained_table:
 rule chapter5:
     input:
         CH5_TARGETS,
+        captions("ch5"),

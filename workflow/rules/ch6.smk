@@ -2,6 +2,7 @@
 # The runs (config/experiments/ch6.yaml) train in their families (train.smk's generic rule).
 import nnsci.experiments.ch6
 import nnsci.experiments.ch6_claims
+import nnsci.figures.diagram_catalog
 
 CH6 = nnsci.experiments.ch6
 CH6_SWEEPS = [e for s in CH6.SWEEPS for e in nnsci.experiments.sweep_experiments(s, SCALE_SPEC)]
@@ -9,7 +10,7 @@ CH6_ENSEMBLE = "results/ch6/data/ensemble_predictions.npz"
 
 # figure -> the experiments whose metrics it reads; the filters read the ensemble's first weights.
 CH6_RUN_FIGURES = {"tanh": list(CH6.TANH), "lambda_sweep": CH6_SWEEPS}
-CH6_PLAN_FIGURES = ["toy_conv", "simple_conv"]
+CH6_PLAN_FIGURES = ["toy_conv", "simple_conv"] + nnsci.figures.diagram_catalog.diagram_names("ch6")
 CH6_RUN_TABLES = {"results": list(CH6.RUNS), "sweeps": CH6_SWEEPS,
                   "claims": list(nnsci.experiments.ch6_claims.RUNS)}
 
@@ -209,3 +210,4 @@ rule ch6_arithmetic_table:
 rule chapter6:
     input:
         CH6_TARGETS,
+        captions("ch6"),

@@ -73,3 +73,4 @@ rule ch7_run_table:
 rule chapter7:
     input:
         CH7_TARGETS,
+        captions("ch7"),

@@ -24,13 +24,7 @@ rule check:
     conda:
         "../../environment.yml"
     input:
-        rules.chapter1.input,
-        rules.chapter2.input,
-        rules.chapter3.input,
-        rules.chapter4.input,
-        rules.chapter5.input,
-        rules.chapter6.input,
-        rules.chapter7.input,
+        ALL_CHAPTER_TARGETS,
         metrics=CHECK_METRICS,
         book=os.path.join(REFERENCE_DIR, "book.yaml"),
         stored=CHECK_STORED,

@@ -75,6 +75,13 @@ def run_data(wildcards):
     return {k: DATA_FILES[k] for k in nnsci.experiments.data_inputs(wildcards.run)}
 
 
+def captions(group):
+    """The directory of the report's captions of a chapter (``ch3``), of the check or of the run
+    times, which report.smk writes. Each chapter's target names its own, so a one-chapter build
+    gives a one-chapter report."""
+    return f"{nnsci.report.CAPTION_DIR}/{group}"
+
+
 def book_report(path):
     """Mark a figure or table for `snakemake --report`: filed under its chapter and the book's
     section, with labels and a caption (workflow/report/caption.rst reads what rule report_captions

@@ -1,28 +1,39 @@
 # The captions of Snakemake's HTML report (`snakemake --report results/report.html`): what each
 # figure and table shows, the book's numbers beside ours, the runs and seeds behind it, written from
-# the registries, the check and the runs' provenance (nnsci/report.py) once everything is built.
-# The rules mark their figures and tables with book_report() (common.smk).
+# the registries, the metrics and the runs' provenance (nnsci/captions.py) once a group is built.
+# One job per group: a chapter (its target, rule chapterN, names it: a one-chapter build gives a
+# one-chapter report), the check, the run times. The rules mark their figures and tables with
+# book_report() (common.smk).
+
+CAPTION_INPUTS = {
+    "ch1": CH1_TARGETS,
+    "ch2": CH2_TARGETS,
+    "ch3": CH3_TARGETS,
+    "ch4": CH4_TARGETS,
+    "ch5": CH5_TARGETS,
+    "ch6": CH6_TARGETS,
+    "ch7": CH7_TARGETS,
+    "check": ["results/check/report.md"],
+    "benchmarks": ["results/benchmarks/jobs.md"],
+}
 
 
 rule report_captions:
     conda:
         "../../environment.yml"
     input:
-        rules.chapter1.input,
-        rules.chapter2.input,
-        rules.chapter3.input,
-        rules.chapter4.input,
-        rules.chapter5.input,
-        rules.chapter6.input,
-        rules.chapter7.input,
-        "results/check/report.md",
-        "results/benchmarks/jobs.md",
+        lambda wildcards: CAPTION_INPUTS[wildcards.group],
     output:
-        directory(nnsci.report.CAPTION_DIR),
+        directory(captions("{group}")),
     log:
-        "logs/report_captions.log",
+        "logs/report_captions/{group}.log",
+    wildcard_constraints:
+        group="|".join(nnsci.report.CAPTION_GROUPS),
+    params:
+        scale=SCALE,
     threads: 1
     resources:
         **job_resources("check"),
     shell:
-        "nnsci report-captions --results results --out {output} > {log} 2>&1"
+        "nnsci report-captions {wildcards.group} --results results --scale {params.scale}"
+        " --out {output} > {log} 2>&1"

@@ -18,12 +18,16 @@ import importlib
 
 import numpy as np
 
+from .nofma import install as install_nofma
+
 
 def import_cuda():
     """``numba.cuda``, after the numpy 2.5 shim (ImportError when numba-cuda is missing)."""
     if not hasattr(np, "row_stack"):
         np.row_stack = np.vstack
     from numba import cuda
+
+    install_nofma()   # every kernel compiled with libNVVM's -fma=0 (nofma.py)
 
     # One block per run is the design (a lone run is a grid of one block): no occupancy warnings.
     for name in ("numba.cuda.core.config", "numba.core.config"):
