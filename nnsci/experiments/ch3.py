@@ -97,9 +97,6 @@ def our_rows(results, scale, numbers):
                 numbers[f"{exp}.best"] = round(st["book_statistic"], 4)
             if exp == "ch3.ce100":   # the book: "the error rate drops from 3.41% to 3.18%"
                 numbers["ch3.ce100.error_rate"] = round(100.0 - st["book_statistic"], 4)
-                removed = errors_removed_one_in(results, scale, 100.0 - st["book_statistic"])
-                if removed is not None:
-                    numbers["ch3.ce100.errors_removed_one_in"] = round(removed, 4)
             chosen = runs[0]["evaluation_accuracy"]   # a transcript is one run: seed 0
             for e in HP_TRANSCRIPT.get(exp, []):
                 if e < len(chosen):
@@ -119,10 +116,15 @@ THRESHOLD_DECADES = (0.01, 0.1, 1.0, 10.0)
 THRESHOLD_STEPS = (1.0, 2.0, 5.0)
 
 
-def errors_removed_one_in(results, scale, error_after):
-    """"One in 14 of the original errors removed": chapter 1's [784, 100, 10] error rate (100 minus
-    its book statistic) over the drop to ``error_after``; None when the error does not drop."""
-    before = 100.0 - seed_statistics(load_runs(results, run_ids("ch1.net100", scale)))["book_statistic"]
+def errors_removed_one_in(inputs, error_after):
+    """"One in 14 of the original errors removed": chapter 1's [784, 100, 10] error rate
+    (ch3.ce100.error_rate_before of ``--input ch1_networks``, chapter 1's metrics) over the drop to
+    ``error_after``; None without that input or when the error does not drop."""
+    if "ch1_networks" not in inputs or error_after is None:
+        return None
+    from ..io import read_json
+
+    before = read_json(inputs["ch1_networks"])["numbers"]["ch3.ce100.error_rate_before"]
     return before / (before - error_after) if before > error_after else None
 
 
@@ -203,6 +205,9 @@ def results_table(inputs, scale):
     results = inputs.get("results", "results")
     numbers = {}
     rows = replica_rows(results, scale, numbers) + our_rows(results, scale, numbers)
+    removed = errors_removed_one_in(inputs, numbers.get("ch3.ce100.error_rate"))
+    if removed is not None:
+        numbers["ch3.ce100.errors_removed_one_in"] = round(removed, 4)
     numbers.update(parameter_counts())
     order, refined, use, falls = eta_threshold(results, scale)
     numbers.update({"ch3.eta_threshold.order": order, "ch3.eta_threshold.refined": refined,
