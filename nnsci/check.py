@@ -145,6 +145,24 @@ def render_markdown(scale, stored_rows, book_rows, unstored_ids, mode=""):
     return "\n".join(parts)
 
 
+def read_claims(scale, results="results") -> list:
+    """The book's claims checked at ``scale``: the ``claims`` of every results/*/metrics/*.json."""
+    out = []
+    for f in sorted(Path(results).glob("*/metrics/*.json")):
+        data = json.loads(f.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("scale") == scale:
+            out += data.get("claims") or []
+    return out
+
+
+def render_claims(claims) -> str:
+    """The report's section of the book's claims without a number: never a failure."""
+    if not claims:
+        return ""
+    return ("## The book's claims, checked (informational: a verdict never fails the check)\n\n"
+            + _md_table(claims, ["id", "book", "statistic", "ours", "test", "verdict"]))
+
+
 def render_csv(rows) -> str:
     cols = ["section", "id", "chapter", "unit", "book", "ours", "stored", "tolerance", "match", "status", "note",
             "wording"]
@@ -192,7 +210,8 @@ def check(scale, out, results="results", inputs=None, book=None, reference_dir=N
     unstored = sorted(set(ours) - set(stored))
     out = Path(out)
     write_text(out.with_suffix(".csv"), render_csv(stored_rows + book_rows))
-    write_text(out, render_markdown(scale, stored_rows, book_rows, unstored, mode))
+    claims = render_claims(read_claims(scale, results))
+    write_text(out, render_markdown(scale, stored_rows, book_rows, unstored, mode) + ("\n" + claims if claims else ""))
     print(summary_line(scale, stored_rows, book_rows, len(unstored)).replace("**", ""))
     print(mode)
     for r in stored_rows:

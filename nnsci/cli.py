@@ -89,6 +89,12 @@ def cmd_svm(a):
     fit_svm(a.mnist, a.size, a.out)
 
 
+def cmd_svm_tuned(a):
+    from .svm_tuned import fit_tuned_svm
+
+    fit_tuned_svm(a.mnist, a.size, a.out)
+
+
 def cmd_train(a):
     from .experiments.train import train_runs
 
@@ -189,6 +195,12 @@ def build_parser():
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--out", required=True, help=".npz of predictions on validation and test")
     p.set_defaults(func=cmd_svm)
+
+    p = sub.add_parser("svm-tuned", help="the tuned SVM: C and gamma chosen on validation, fitted on SIZE images")
+    p.add_argument("--mnist", required=True)
+    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--out", required=True, help=".json of the grid, the chosen C and gamma and the test count")
+    p.set_defaults(func=cmd_svm_tuned)
 
     p = sub.add_parser("train", help="train runs of config/experiments and write results/runs/<run>/")
     p.add_argument("run_ids", nargs="+", help="run ids, e.g. ch1.net30.s0")

@@ -86,7 +86,7 @@ SECTIONS = {
             "feature_maps", "net_full_layer_0", "net_full_layer_1", "max_pooling", "conv_pool", "toy_conv",
             "arithmetic"],
         "Convolutional neural networks in practice": [
-            "simple_conv", "tanh", "results", "ensemble", "ensemble_errors", "lambda_sweep", "sweeps"],
+            "simple_conv", "tanh", "results", "claims", "ensemble", "ensemble_errors", "lambda_sweep", "sweeps"],
     },
     "ch7": {
         "Optimisers and learning-rate schedules": ["optimizers", "lr_grid"],

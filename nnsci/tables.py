@@ -9,7 +9,9 @@ A chapter module (``nnsci/experiments/chN.py``) registers a builder with
   book's catalog id where the book printed it (``ch1.base.svm``, see
   config/reference/book.yaml), or a chapter-prefixed id of our own.
 
-``notes`` and ``numbers`` may be None."""
+``notes`` and ``numbers`` may be None. A builder may return a fourth element, ``claims``: the
+book's claims without a number, checked (nnsci.claims.claim), written beside the numbers and shown
+in the check report with their verdicts; they never fail the check."""
 
 from __future__ import annotations
 
@@ -61,7 +63,9 @@ def make_table(name, out, inputs=None, scale=None, metrics=None):
     build = TABLES.lookup(name)
     scale = load_scale(scale or load_config()["scale"])
     result = build(inputs or {}, scale)
-    df, notes, numbers = (tuple(result) + (None, None))[:3] if isinstance(result, tuple) else (result, None, None)
+    df, notes, numbers, claims = (tuple(result) + (None,) * 3)[:4] if isinstance(result, tuple) else (
+        result, None, None, None)
     write_table(df, out, title=name, notes=notes)
     if metrics:
-        write_json(metrics, {"table": name, "scale": scale.name, "numbers": numbers or {}})
+        extra = {"claims": claims} if claims else {}
+        write_json(metrics, {"table": name, "scale": scale.name, "numbers": numbers or {}, **extra})

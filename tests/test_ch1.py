@@ -226,6 +226,32 @@ def test_baselines_table(mnist_npz, tmp_path):
     assert md.with_suffix(".csv").exists()
 
 
+def test_tuned_svm_chooses_on_validation_and_reports_its_pair(mnist_npz, tmp_path):
+    from nnsci import svm_tuned
+    from nnsci.tables import make_table
+
+    grid = {"C": (1.0, 10.0), "gamma": (0.03, 100.0)}   # gamma 100: every image its own island
+    x = np.array([[0.0, 0.0], [0.1, 0.0], [1.0, 1.0], [0.9, 1.0]])
+    y = np.array([0, 0, 1, 1])
+    scores, best = svm_tuned.grid_search(x, y, np.array([[0.05, 0.05], [0.95, 0.95]]), np.array([0, 1]), grid)
+    assert [s[:2] for s in scores] == [(1.0, 0.03), (1.0, 100.0), (10.0, 0.03), (10.0, 100.0)]
+    assert best == (1.0, 0.03)   # ties go to the first pair in grid order
+    out = tmp_path / "svm" / "tuned_size100.json"
+    r = svm_tuned.fit_tuned_svm(mnist_npz, 100, out)
+    assert r["grid_size"] == 50 and (r["C"], r["gamma"]) in {(c, g) for c in svm_tuned.GRID["C"]
+                                                            for g in svm_tuned.GRID["gamma"]}
+    svm = tmp_path / "svm" / "size100.npz"
+    baselines.fit_svm(mnist_npz, 100, svm)
+    metrics = tmp_path / "baselines.json"
+    make_table("ch1.baselines", tmp_path / "baselines.md", scale="ci", metrics=metrics,
+               inputs={"mnist": str(mnist_npz), "svm": str(svm), "svm_tuned": str(out), "seed": "7"})
+    numbers = json.loads(metrics.read_text())["numbers"]
+    assert numbers["ch1.base.svm_tuned"] == pytest.approx(r["test_correct"] / 100, abs=0.005)
+    assert numbers["ch1.base.svm_tuned.C"] == r["C"] and numbers["ch1.base.svm_tuned.gamma"] == r["gamma"]
+    errors = 10000 - r["test_correct"]
+    assert numbers["ch1.base.svm_tuned.error_one_in"] == pytest.approx(10000 / errors, abs=0.005)
+
+
 #### The chapter's arithmetic (docs/fidelity.md, "Chapter 1's and chapter 2's arithmetic") and E1.1
 def test_analytic_numbers_are_the_books():
     from nnsci.experiments import ch1_analytic as a

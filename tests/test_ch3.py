@@ -159,7 +159,17 @@ def test_results_table_builds_from_synthetic_metrics(tmp_path):
                 _write_run(tmp_path, rid, specs[exp], 50000, 0, [], tc=[0.6, 0.5 + k / 100])
             else:
                 _write_run(tmp_path, rid, specs[exp], 50000, 10000, [9000 + k, 9500 + 10 * k, 9400])
-    df, notes, numbers = ch3.results_table({"results": str(tmp_path)}, scale)
+    ch1_networks = tmp_path / "networks.json"   # chapter 1's metrics: the error rate before, 100 - 93.00
+    ch1_networks.write_text(json.dumps({"table": "ch1.networks", "scale": "ci",
+                                        "numbers": {"ch3.ce100.error_rate_before": 7.0}}))
+    df, notes, numbers, found = ch3.results_table({"results": str(tmp_path), "ch1_networks": str(ch1_networks)},
+                                                  scale)
+    # "improvement stops around epoch 280": the first epoch within 10 images of the best 8227
+    assert numbers["ch3.overfit1000.plateau_epoch"] == 280
+    # ce100's best of 3 is 95.10: the error drops from 7.00 to 4.90, one in 7 / 2.1 removed
+    assert numbers["ch3.ce100.errors_removed_one_in"] == pytest.approx(7.0 / 2.1, abs=1e-4)
+    assert [c["id"] for c in found] == ["ch3.l2.reproducible"]
+    assert found[0]["verdict"] == "not decided at this scale"   # 2 seeds decide nothing about an sd
     assert numbers["ch3.overfit1000.best"] == {"value": 8227, "of": 10000}
     assert numbers["ch3.overfit1000.best_epoch"] == 374
     assert numbers["ch3.overfit1000.gap"] == pytest.approx(17.73)

@@ -135,8 +135,11 @@ def test_gradients_table_from_synthetic_runs_and_images(tmp_path):
         n_hidden = len(load_experiments("ch5")[exp]["net"]) - 2
         for s in (0, 1):
             _write_run(tmp_path, f"{exp}.s{s}", norms=_norms(n_hidden, 60, 5.0), epochs=60)
-    df, notes, numbers = ch5.gradients_table(
+    df, notes, numbers, found = ch5.gradients_table(
         {"results": str(tmp_path), "mnist": str(tmp_path / "mnist.npz"), "seed": "7"}, SCALE)
+    # fig5.05's claim: judged on our draw and on the author's stored bars (sums of |bars| 0.19308 / 0.05607 = 3.44)
+    assert found[0]["id"] == "ch5.grad0.2.bars" and "stored bars 3.44" in found[0]["ours"]
+    assert numbers["ch5.grad0.2.bars_ratio"] > 0
     # at initialisation: 10 draws of each depth, each earlier layer slower (the book's pattern)
     for n_hidden in (2, 3, 4):
         means = [numbers[f"ch5.grad0.{n_hidden}.layer{l}"] for l in range(1, n_hidden + 1)]

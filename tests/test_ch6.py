@@ -210,3 +210,35 @@ def test_strict_check_fails_on_a_missing_chapter6_number(tmp_path):
     text = out.read_text()
     assert "## Missing book numbers" in text and "ch6.conv1" in text
     assert "ch6.params.fc30" not in text.split("## Missing book numbers", 1)[1].split("\n## ", 1)[0]
+
+
+# -- the claims read from the curves (nnsci/experiments/ch6_claims.py) ------------------------------
+
+
+def test_claims_table_from_hand_made_curves(tmp_path):
+    """ReLU reaches sigmoid's best (60) in 2 epochs, sigmoid in 6 (s0) and 4 (s1): speed-ups 3 and 2;
+    tanh reaches it in 3 epochs (2x, 1.33x); with FC 97 against 91 without."""
+    import json
+
+    from nnsci.experiments import ch6_claims as CL
+    from nnsci.experiments import run_ids
+
+    scale = load_scale("ci")
+    curves = {CL.SIGMOID: [[10, 20, 30, 40, 50, 60], [10, 20, 40, 60, 55, 50]],
+              CL.RELU: [[30, 60, 61, 62, 62, 62], [30, 60, 61, 62, 62, 62]],
+              CL.TANH: [[30, 50, 60, 60, 60, 60], [30, 50, 60, 60, 60, 60]],
+              CL.WITH_FC: [[97] * 6, [97] * 6], CL.WITHOUT_FC: [[91] * 6, [91] * 6]}
+    for exp, seeds in curves.items():
+        for rid, val in zip(run_ids(exp, scale), seeds):
+            (tmp_path / "runs" / rid).mkdir(parents=True)
+            (tmp_path / "runs" / rid / "metrics.json").write_text(json.dumps(run(val, val)))
+    df, notes, numbers, found = CL.claims_table({"results": str(tmp_path)}, scale)
+    assert numbers["ch6.relu.speedup"] == pytest.approx(2.0)
+    assert numbers["ch6.relu.speedup_high"] == pytest.approx(3.0)
+    verdicts = {c["id"]: c["verdict"] for c in found}
+    # tanh speed-ups 2 and 4/3: mean 1.67 +- 0.47, above 1 by more than its sd
+    assert verdicts["ch6.tanh.faster"] == "holds"
+    assert numbers["ch6.tanh.speedup_mean"] == pytest.approx(5 / 3, abs=1e-4)
+    # tanh and sigmoid at 60%: still learning, so "similar accuracy" is not decided
+    assert verdicts["ch6.tanh.similar_accuracy"] == "not decided at this scale"
+    assert verdicts["ch6.omitFC.fc_helps"] == "holds"   # 97 against 91, both learned

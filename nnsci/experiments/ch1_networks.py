@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import claims
 from ..config import load_experiments
 from .summary import book_value
 from ..tables import table
@@ -41,10 +42,11 @@ def networks_table(inputs, scale):
     """Chapter 1's networks (network.py, every seed): first-epoch, last-epoch and best test accuracy
     against the book's printed transcripts."""
     results = inputs.get("results", "results")
-    rows, numbers = [], {}
+    rows, numbers, stats = [], {}, {}
     for exp, spec in load_experiments("ch1").items():
         runs = load_runs(results, run_ids(exp, scale))
         st = seed_statistics(runs)
+        stats[exp] = st
         book_best = book_value(f"{exp}.best")
         rows.append({
             "run": exp,
@@ -84,4 +86,15 @@ unseeded, so no single run can be matched exactly: compare statistics. Accuracy 
 test images after each epoch. Our arithmetic is float32 (the book's float64); the book's transcripts
 for eta = 0.001 and eta = 100 are compared by the epoch counts of the chosen seed (numbers `.epochK`).
 """
-    return pd.DataFrame(rows), notes, numbers
+    return pd.DataFrame(rows), notes, numbers, [eta_claim(stats["ch1.eta0.01"], stats["ch1.eta0.001"])]
+
+
+def eta_claim(fast, slow):
+    """Chapter 1's remark: raising eta from 0.001 to 0.01 gives better results (peak accuracy, mean
+    over seeds, higher by more than the sum of the two sds)."""
+    return claims.claim("ch1.eta0.01.better", "eta = 0.01 does better than eta = 0.001",
+                        "peak test accuracy, mean over seeds",
+                        f"eta 0.01: {_fmt(fast['best_mean'], fast['best_sd'])}, "
+                        f"eta 0.001: {_fmt(slow['best_mean'], slow['best_sd'])}",
+                        "0.01 > 0.001 by more than the sum of the sds",
+                        claims.verdict(fast["best_mean"], slow["best_mean"], ">", fast["best_sd"], slow["best_sd"]))

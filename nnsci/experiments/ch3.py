@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import claims
 from ..tables import table
 from . import run_ids
 from .ch3_runs import MORE_DATA_SIZES, REPLICA_SINGLE, book_more_data, more_data_curves, our_experiments
@@ -115,6 +116,18 @@ THRESHOLD_DECADES = (0.01, 0.1, 1.0, 10.0)
 THRESHOLD_STEPS = (1.0, 2.0, 5.0)
 
 
+def errors_removed_one_in(inputs, error_after):
+    """"One in 14 of the original errors removed": chapter 1's [784, 100, 10] error rate
+    (ch3.ce100.error_rate_before of ``--input ch1_networks``, chapter 1's metrics) over the drop to
+    ``error_after``; None without that input or when the error does not drop."""
+    if "ch1_networks" not in inputs or error_after is None:
+        return None
+    from ..io import read_json
+
+    before = read_json(inputs["ch1_networks"])["numbers"]["ch3.ce100.error_rate_before"]
+    return before / (before - error_after) if before > error_after else None
+
+
 def cost_falls(results, scale, eta):
     """Does the mean training cost over seeds of the ch3.eta_threshold run at ``eta`` fall at every epoch?"""
     runs = load_runs(results, run_ids(f"ch3.eta_threshold.eta{eta:g}" if eta < 1 else
@@ -192,6 +205,9 @@ def results_table(inputs, scale):
     results = inputs.get("results", "results")
     numbers = {}
     rows = replica_rows(results, scale, numbers) + our_rows(results, scale, numbers)
+    removed = errors_removed_one_in(inputs, numbers.get("ch3.ce100.error_rate"))
+    if removed is not None:
+        numbers["ch3.ce100.errors_removed_one_in"] = round(removed, 4)
     numbers.update(parameter_counts())
     order, refined, use, falls = eta_threshold(results, scale)
     numbers.update({"ch3.eta_threshold.order": order, "ch3.eta_threshold.refined": refined,
@@ -222,7 +238,24 @@ first three seeds, the book's statistic) and "at epoch" counts from 0 as the sto
 our-seed runs use float32 and 5 seeds (fewer at small scales). Accuracy is on the run's own
 evaluation set (test or validation, as the book's call). The hp.* numbers `.epochK` are seed 0's
 transcript. The gap of overfit_full is 97.86 - 95.33 = 2.53 (the book prints 1.53, a misprint)."""]
-    return pd.DataFrame(rows), "\n".join(notes), numbers
+    return pd.DataFrame(rows), "\n".join(notes), numbers, [l2_claim(results, scale)]
+
+
+MIN_SEEDS_FOR_SD = 3   # an sd of fewer seeds decides nothing
+
+
+def l2_claim(results, scale):
+    """"Regularised runs are more easily replicable": the sd over seeds of the peak accuracy of
+    ch3.l2_full_ours (lambda 5) below that of ch3.overfit_full_ours (lambda 0)."""
+    l2, plain = (seed_statistics(load_runs(results, run_ids(e, scale)))
+                 for e in ("ch3.l2_full_ours", "ch3.overfit_full_ours"))
+    seeds = min(len(run_ids(e, scale)) for e in ("ch3.l2_full_ours", "ch3.overfit_full_ours"))
+    verdict = (claims.UNDECIDED if seeds < MIN_SEEDS_FOR_SD
+               else claims.verdict(l2["best_sd"], plain["best_sd"], "<"))
+    return claims.claim("ch3.l2.reproducible", "L2-regularised runs are more reproducible run to run",
+                        "sd over seeds of the peak test accuracy",
+                        f"lambda 5: {l2['best_sd']:.3f}, lambda 0: {plain['best_sd']:.3f} ({seeds} seeds)",
+                        f"lambda 5's sd < lambda 0's, with at least {MIN_SEEDS_FOR_SD} seeds each", verdict)
 
 
 @table("ch3.more_data")

@@ -8,11 +8,12 @@ form beside a seeded Monte Carlo of the same neuron."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
-from .. import demos
+from .. import claims, demos
 from ..config import root_seed
 from ..errors import NnsciError
 from ..tables import table
@@ -22,6 +23,8 @@ BOOK_FINAL_OUTPUT = {"saturation1": 0.09, "saturation2": None, "saturation3": No
 BOOK_INITIAL_OUTPUT = {"saturation1": 0.82, "saturation2": 0.98, "saturation3": 0.82, "saturation4": 0.98}
 BOOK_STD_LARGE = 22.4  # sqrt(501), "N(0, sqrt(501) ~ 22.4)"
 BOOK_STD_SMALL = 1.22  # sqrt(3/2)
+FLAT_BAND = 0.05  # demo.sat2.flat_epochs: steps until the output has moved more than this from its start
+HESSIAN_WEIGHTS = 10 ** 7  # ch3.hessian: "a network with 10^7 weights"
 MONTE_CARLO_SAMPLES = 20000  # the same at every scale: it takes a fraction of a second
 N_IN, N_ON = 1000, 500
 
@@ -52,7 +55,18 @@ def saturation_rows():
         numbers.update({f"{key}.output0": run["a"][0], f"{key}.cost0": run["cost"][0],
                         f"{key}.w_final": run["w"][-1], f"{key}.b_final": run["b"][-1],
                         f"{key}.output_final": run["a"][-1]})
+    numbers["demo.sat2.flat_epochs"] = claims.flat_steps(demos.run_neuron(demos.DEMOS["saturation2"])["a"], FLAT_BAND)
     return rows, numbers
+
+
+def analytic_numbers():
+    """ch3.ce.lr_note: the integral of sigma(1 - sigma) over sigma in [0, 1] (the mean of sigma' as a
+    function of the output), exact from its polynomial's coefficients, and its inverse, the factor by
+    which the quadratic cost learns slower; ch3.hessian.entries: the Hessian of 10^7 weights."""
+    coefficients = (0, 1, -1)   # sigma - sigma^2
+    integral = sum(Fraction(c, k + 1) for k, c in enumerate(coefficients))
+    return {"ch3.ce.lr_note.integral": float(integral), "ch3.ce.lr_note.factor": float(1 / integral),
+            "ch3.hessian.entries": float(HESSIAN_WEIGHTS * HESSIAN_WEIGHTS)}
 
 
 def gaussian_rows(root_seed):
@@ -78,6 +92,7 @@ def demos_table(inputs, scale):
     sat_rows, numbers = saturation_rows()
     gauss_rows, gauss_numbers = gaussian_rows(root_seed(inputs))
     numbers.update(gauss_numbers)
+    numbers.update(analytic_numbers())
     df = pd.DataFrame(sat_rows + gauss_rows)
     notes = f"""
 The saturation widgets (docs/fidelity.md, "Chapter 3's saturation widgets"): one neuron, input 1, target 0,
@@ -87,6 +102,11 @@ plots in frame 300. For the quadratic cost the widget's delta a*a(1-a) is the ex
 For the cross-entropy the widget steps with delta = 1/(1-a) (dC/da); the exact gradient dC/dw = a
 at the book's eta = 0.005 barely moves the neuron in 301 steps, at eta = 0.15 it learns fast from
 both starts (rows `_exact`).
+
+`demo.sat2.flat_epochs` (the book: "hardly changes in the first 150 epochs"): the first step at which
+saturation2's output has moved more than {FLAT_BAND} from its start. The learning-rate note
+(`ch3.ce.lr_note`): the integral of sigma(1 - sigma) over [0, 1] is 1/6, so the quadratic cost learns
+about 6x slower; `ch3.hessian.entries`: 10^7 weights give 10^7 x 10^7 second derivatives.
 
 The Gaussian (ch3.winit.gauss): z = sum of the {N_ON} weights of the inputs that are on, plus the
 bias (N(0, 1)). `std_z` is the closed form sqrt({N_ON} s^2 + 1) (sqrt(501) = 22.38 and

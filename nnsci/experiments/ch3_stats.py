@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .. import claims
 from ..errors import NnsciError
 from . import run_ids
 from .ch3_runs import REPLICAS, book_series
@@ -26,6 +27,7 @@ C_GRID = np.linspace(0.02, 2.0, 397)
 
 
 A_MAX = 100.0   # an accuracy's asymptote cannot pass 100%
+PLATEAU_BAND = 0.001   # ch3.overfit1000.plateau_epoch: within 0.1 points (10 of 10,000 images) of the best
 
 
 def _linear_fit(n, acc, c, a_max=A_MAX):
@@ -194,6 +196,8 @@ def overfitting_numbers(exp, m, numbers):
         numbers[f"{b}.best_epoch"] = best
         if exp == "ch3.overfit1000":
             numbers[f"{b}.gap"] = round(100.0 - _pct(ev[best], n_ev), 4)
+            # "improvement stops around epoch 280": the first epoch within 0.1 points of the best
+            numbers[f"{b}.plateau_epoch"] = claims.plateau_epoch(ev, PLATEAU_BAND * n_ev)
             numbers[f"{b}.train_acc.final"] = round(_pct(tr[-1], n_tr), 4)
     for e, v in _book_pairs(book_series()[exp]["evaluation_accuracy"]):
         if e < len(ev) and (not full or e in (0, 1, 2, 29)) and in_book(f"{b}.test_acc.epoch{e}"):

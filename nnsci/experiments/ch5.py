@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import claims
 from ..config import load_experiments, root_seed, run_seed_sequence
 from ..data.mnist import to_float
 from ..engine import Dataset, Network, OurStreams, gradient, gradient_norms
@@ -262,10 +263,13 @@ def gradients_table(inputs, scale):
         raise NnsciError("ch5.gradients needs --input mnist=PATH")
     from ..data.mnist import load_mnist
 
-    rows, numbers = _initial_rows(load_mnist(inputs["mnist"]), root_seed(inputs))
+    mnist = load_mnist(inputs["mnist"])
+    rows, numbers = _initial_rows(mnist, root_seed(inputs))
     more_rows, more_numbers = _speed_rows(inputs.get("results", "results"), scale)
     df = pd.DataFrame(rows + more_rows)
     numbers.update(more_numbers)
+    bars, claim = bars_claim(mnist, root_seed(inputs))
+    numbers["ch5.grad0.2.bars_ratio"] = bars
     notes = f"""\
 The speed of learning of hidden layer l is ||delta^l||, the Euclidean norm of dC/db^l averaged over the
 first {PROBE_SIZE} training images (generate_gradient.py: the norm of the mean, not the mean of the
@@ -280,7 +284,33 @@ mini-batches of 10. The book's "roughly 100 times slower" is the last over the f
 the 4-layer net; its own stored curves give 96 at epoch 0 and 113 at epoch 499. At a scale with fewer
 epochs the last row of each run is its last epoch, not epoch 499.
 """
-    return df, notes, numbers
+    return df, notes, numbers, [claim]
+
+
+BARS_SHOWN, BARS_MUCH_LARGER = 6, 2.0   # fig5.05's six neurons per layer; "much larger": over twice
+
+
+def bars_ratio(layer1, layer2):
+    """mean |dC/db| of layer 2's bars over layer 1's."""
+    return float(np.mean(np.abs(layer2)) / np.mean(np.abs(layer1)))
+
+
+def bars_claim(mnist, root_seed):
+    """fig5.05's claim, "the layer-2 bars are mostly much larger than the layer-1 bars", on our draw
+    (ch5.grad0.2.s0, the figure's) and on the author's stored bars: (our ratio, the claim)."""
+    from .ch3_runs import book_series
+
+    net = initial_network(INITIAL[2], run_seed_sequence(root_seed, "ch5.grad0.2.s0"))
+    data = probe_data(mnist)
+    ours = bars_ratio(*(mean_bias_gradient(net, data, l)[:BARS_SHOWN] for l in (1, 2)))
+    book = book_series()["ch5.grad0.2"]
+    theirs = bars_ratio(book["bars_layer1"], book["bars_layer2"])
+    verdict = claims.HOLDS if min(ours, theirs) > BARS_MUCH_LARGER else claims.FAILS
+    return round(ours, 6), claims.claim(
+        "ch5.grad0.2.bars", "the layer-2 bars are mostly much larger than the layer-1 bars (fig5.05)",
+        "mean |dC/db| of the six layer-2 bars over the six layer-1 bars",
+        f"ours (ch5.grad0.2.s0) {ours:.2f}, the author's stored bars {theirs:.2f}",
+        f"both > {BARS_MUCH_LARGER:g}", verdict)
 
 
 # -- beyond the book: what cures it ----------------------------------------------------------------

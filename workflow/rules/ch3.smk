@@ -228,6 +228,8 @@ rule ch3_results_table:
         "../../environment.yml"
     input:
         run_metrics(*[e for e in CH3_REPLICAS + CH3_OURS if e not in CH3_MORE_DATA_RUNS]),
+        # ch3.ce100.errors_removed_one_in: chapter 1's error rate before (its metrics, not its runs)
+        ch1_networks="results/ch1/metrics/networks.json",
     output:
         md=book_report("results/ch3/tables/results.md"),
         csv="results/ch3/tables/results.csv",
@@ -241,7 +243,7 @@ rule ch3_results_table:
         **job_resources("table"),
     shell:
         "nnsci table ch3.results --out {output.md} --metrics {output.metrics}"
-        " --scale {params.scale} > {log} 2>&1"
+        " --input ch1_networks={input.ch1_networks} --scale {params.scale} > {log} 2>&1"
 
 
 rule ch3_more_data_table:

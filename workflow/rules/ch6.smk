@@ -1,6 +1,7 @@
 # Chapter 6: rules that draw and tabulate; `rule chapter6` names everything it builds.
 # The runs (config/experiments/ch6.yaml) train in their families (train.smk's generic rule).
 import nnsci.experiments.ch6
+import nnsci.experiments.ch6_claims
 import nnsci.figures.diagram_catalog
 
 CH6 = nnsci.experiments.ch6
@@ -10,7 +11,8 @@ CH6_ENSEMBLE = "results/ch6/data/ensemble_predictions.npz"
 # figure -> the experiments whose metrics it reads; the filters read the ensemble's first weights.
 CH6_RUN_FIGURES = {"tanh": list(CH6.TANH), "lambda_sweep": CH6_SWEEPS}
 CH6_PLAN_FIGURES = ["toy_conv", "simple_conv"] + nnsci.figures.diagram_catalog.diagram_names("ch6")
-CH6_RUN_TABLES = {"results": list(CH6.RUNS), "sweeps": CH6_SWEEPS}
+CH6_RUN_TABLES = {"results": list(CH6.RUNS), "sweeps": CH6_SWEEPS,
+                  "claims": list(nnsci.experiments.ch6_claims.RUNS)}
 
 CH6_TARGETS = expand(
     "results/ch6/figures/{name}.png",
