@@ -93,3 +93,11 @@ def test_saturation2_stays_flat_for_about_150_steps():
     k = C.flat_steps(a, FLAT_BAND)
     assert 150 < k < 160
     assert abs(a[k - 1] - a[0]) <= 0.05 < abs(a[k] - a[0])
+
+
+def test_the_training_factor_is_the_final_nets_data_times_the_relu_speedup():
+    """The book: the expanded set (5 x the images) for 40 epochs against 30 epochs on the original
+    images, times ReLU's speed-up: 5 * 40 / 30 = 6.67 image-epochs per unit of speed-up."""
+    from nnsci.experiments.ch6_claims import data_factor
+
+    assert data_factor() == pytest.approx(5 * 40 / 30)
