@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from ..functions import activate
-from .kernels import FM
+from .kernels import FM, four_rows
 
 
 # -- ConvPool ------------------------------------------------------------------------------------
@@ -83,14 +83,7 @@ def conv_forward(x, WT, b, cv, pt, z, a, act, k, pool):
             a0, a1, a2, a3 = pi[p], pi[p + 1 if n > 1 else p], pi[p + 2 if n > 2 else p], pi[p + 3 if n > 3 else p]
             acc[:] = 0.0
             for r in range(R):
-                wt = WT[r]
-                x0, x1, x2, x3 = a0[r], a1[r], a2[r], a3[r]
-                for f in range(M):
-                    wf = wt[f]
-                    s0[f] += wf * x0
-                    s1[f] += wf * x1
-                    s2[f] += wf * x2
-                    s3[f] += wf * x3
+                four_rows(s0, s1, s2, s3, WT[r], a0[r], a1[r], a2[r], a3[r])
             for f in range(M):
                 for j in range(n):
                     ci[f, p + j] = acc[j, f]
